@@ -1,0 +1,58 @@
+//! SQL of the chat feature.
+
+use super::{ChatMessage, ChatText, HISTORY_LEN};
+use crate::db::{new_id, now_ms, Db};
+use crate::error::AppResult;
+use sqlx::Row;
+
+/// Stores a message and returns it as participants will see it.
+pub async fn insert_message(
+    db: &Db,
+    meeting_id: &str,
+    sender_user_id: Option<&str>,
+    sender_name: &str,
+    text: &ChatText,
+) -> AppResult<ChatMessage> {
+    let message = ChatMessage {
+        id: new_id(),
+        from_name: sender_name.to_owned(),
+        text: text.as_str().to_owned(),
+        sent_at_ms: now_ms(),
+    };
+    sqlx::query(
+        "INSERT INTO chat_messages (id, meeting_id, sender_user_id, sender_name, body, sent_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&message.id)
+    .bind(meeting_id)
+    .bind(sender_user_id)
+    .bind(&message.from_name)
+    .bind(&message.text)
+    .bind(message.sent_at_ms)
+    .execute(db)
+    .await?;
+    Ok(message)
+}
+
+/// The last [`HISTORY_LEN`] messages of a meeting, oldest first.
+pub async fn recent_messages(db: &Db, meeting_id: &str) -> AppResult<Vec<ChatMessage>> {
+    let rows = sqlx::query(
+        "SELECT id, sender_name, body, sent_at FROM chat_messages \
+         WHERE meeting_id = $1 ORDER BY sent_at DESC, id DESC LIMIT $2",
+    )
+    .bind(meeting_id)
+    .bind(HISTORY_LEN as i64)
+    .fetch_all(db)
+    .await?;
+    let mut messages: Vec<ChatMessage> = rows
+        .into_iter()
+        .map(|r| ChatMessage {
+            id: r.get("id"),
+            from_name: r.get("sender_name"),
+            text: r.get("body"),
+            sent_at_ms: r.get("sent_at"),
+        })
+        .collect();
+    messages.reverse();
+    Ok(messages)
+}

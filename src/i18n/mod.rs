@@ -1,0 +1,314 @@
+//! Russian and English, as a typed table: every string a user sees is a
+//! field of [`Strings`], so a string missing in one language does not
+//! compile.
+//!
+//! The locale of a request is chosen once on the server (the `lang` cookie
+//! set by the switcher, then the account's setting, then `Accept-Language`),
+//! written into `<html lang>`, and read back from there when the browser
+//! hydrates, so both sides render the same words.
+
+mod en;
+mod ru;
+
+use crate::error::{AppError, Invalid};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A language Convene speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    #[default]
+    En,
+    Ru,
+}
+
+/// Name of the cookie that remembers the language picked with the switcher.
+pub const LANG_COOKIE: &str = "lang";
+
+impl Locale {
+    /// Every locale, in the order the switcher shows them.
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::Ru];
+
+    /// BCP 47 tag (`en`, `ru`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Ru => "ru",
+        }
+    }
+
+    /// Parses a BCP 47 tag by its primary language (`ru-RU` → `Ru`).
+    pub fn from_code(tag: &str) -> Option<Locale> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Locale::En),
+            "ru" => Some(Locale::Ru),
+            _ => None,
+        }
+    }
+
+    /// Picks the best supported language from an `Accept-Language` header
+    /// (RFC 9110 §12.5.4), honouring q-values; `None` when nothing matches.
+    pub fn from_accept_language(header: &str) -> Option<Locale> {
+        let mut best: Option<(f32, Locale)> = None;
+        for item in header.split(',') {
+            let mut parts = item.split(';');
+            let Some(locale) = parts.next().and_then(Locale::from_code) else {
+                continue;
+            };
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if q > 0.0 && best.is_none_or(|(best_q, _)| q > best_q) {
+                best = Some((q, locale));
+            }
+        }
+        best.map(|(_, locale)| locale)
+    }
+
+    /// The strings of this locale.
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Locale::En => &en::EN,
+            Locale::Ru => &ru::RU,
+        }
+    }
+}
+
+/// Puts the page's locale into the reactive context.
+pub fn provide_locale(locale: Locale) {
+    provide_context(locale);
+}
+
+/// The page's locale (English when none was provided).
+pub fn use_locale() -> Locale {
+    use_context::<Locale>().unwrap_or_default()
+}
+
+/// The page's strings.
+pub fn use_strings() -> &'static Strings {
+    use_locale().strings()
+}
+
+/// The locale of the current request, as chosen by the server's locale
+/// middleware (in pages and server functions).
+#[cfg(feature = "ssr")]
+pub fn request_locale() -> Locale {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Locale>().copied())
+        .unwrap_or_default()
+}
+
+/// Every user-visible string, per locale.
+pub struct Strings {
+    pub app_name: &'static str,
+    pub tagline: &'static str,
+    pub language_name: &'static str,
+    pub switch_language: &'static str,
+    pub skip_to_content: &'static str,
+    pub nav_calendar: &'static str,
+    pub nav_sign_in: &'static str,
+    pub nav_sign_up: &'static str,
+    pub nav_sign_out: &'static str,
+    pub signed_in_as: &'static str,
+    pub loading: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_body: &'static str,
+    pub back_home: &'static str,
+
+    pub home_lead: &'static str,
+    pub home_cta_calendar: &'static str,
+    pub home_cta_sign_up: &'static str,
+
+    pub sign_in_title: &'static str,
+    pub sign_up_title: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub password_hint: &'static str,
+    pub display_name: &'static str,
+    pub sign_in_button: &'static str,
+    pub sign_up_button: &'static str,
+    pub no_account: &'static str,
+    pub have_account: &'static str,
+
+    pub calendar_title: &'static str,
+    pub week_prev: &'static str,
+    pub week_next: &'static str,
+    pub today: &'static str,
+    pub week_empty: &'static str,
+    pub times_shown_in: &'static str,
+    pub new_meeting: &'static str,
+    pub edit_meeting: &'static str,
+    pub meeting_title: &'static str,
+    pub date: &'static str,
+    pub start_time: &'static str,
+    pub duration: &'static str,
+    pub minutes_short: &'static str,
+    pub time_zone: &'static str,
+    pub invitees: &'static str,
+    pub invitees_hint: &'static str,
+    pub create_button: &'static str,
+    pub save_button: &'static str,
+    pub delete_button: &'static str,
+    pub delete_confirm: &'static str,
+    pub cancel: &'static str,
+    pub meeting_created: &'static str,
+    pub meeting_saved: &'static str,
+    pub meeting_link: &'static str,
+    pub copy_link: &'static str,
+    pub link_copied: &'static str,
+    pub join_meeting: &'static str,
+    pub organizer: &'static str,
+    pub when: &'static str,
+    pub back_to_calendar: &'static str,
+
+    pub prejoin_title: &'static str,
+    pub your_name: &'static str,
+    pub camera: &'static str,
+    pub microphone: &'static str,
+    pub camera_off: &'static str,
+    pub join_button: &'static str,
+    pub joining: &'static str,
+    pub no_devices: &'static str,
+    pub preview_label: &'static str,
+
+    pub call_label: &'static str,
+    pub you: &'static str,
+    pub mute: &'static str,
+    pub unmute: &'static str,
+    pub stop_video: &'static str,
+    pub start_video: &'static str,
+    pub leave: &'static str,
+    pub left_title: &'static str,
+    pub rejoin: &'static str,
+    pub connecting: &'static str,
+    pub reconnecting: &'static str,
+    pub muted: &'static str,
+    pub alone_in_call: &'static str,
+    pub participants: &'static str,
+    pub call_failed: &'static str,
+
+    pub chat_title: &'static str,
+    pub chat_placeholder: &'static str,
+    pub chat_send: &'static str,
+    pub chat_empty: &'static str,
+    pub chat_toggle: &'static str,
+
+    pub weekdays_short: [&'static str; 7],
+    pub months_short: [&'static str; 12],
+
+    pub err_email_malformed: &'static str,
+    pub err_email_taken: &'static str,
+    pub err_password_weak: &'static str,
+    pub err_display_name_empty: &'static str,
+    pub err_display_name_too_long: &'static str,
+    pub err_title_empty: &'static str,
+    pub err_title_too_long: &'static str,
+    pub err_date_malformed: &'static str,
+    pub err_time_malformed: &'static str,
+    pub err_duration: &'static str,
+    pub err_time_zone: &'static str,
+    pub err_invitee: &'static str,
+    pub err_too_many_invitees: &'static str,
+    pub err_chat_empty: &'static str,
+    pub err_chat_too_long: &'static str,
+    pub err_wrong_credentials: &'static str,
+    pub err_unauthorized: &'static str,
+    pub err_forbidden: &'static str,
+    pub err_not_found: &'static str,
+    pub err_internal: &'static str,
+    pub err_transport: &'static str,
+}
+
+impl Strings {
+    /// The sentence shown to the user for `error`.
+    pub fn error(&self, error: &AppError) -> &'static str {
+        match error {
+            AppError::Invalid(problem) => self.invalid(*problem),
+            AppError::WrongCredentials => self.err_wrong_credentials,
+            AppError::Unauthorized => self.err_unauthorized,
+            AppError::Forbidden => self.err_forbidden,
+            AppError::NotFound => self.err_not_found,
+            AppError::Internal => self.err_internal,
+            AppError::Transport(_) => self.err_transport,
+        }
+    }
+
+    /// The sentence shown next to a form field for `problem`.
+    pub fn invalid(&self, problem: Invalid) -> &'static str {
+        match problem {
+            Invalid::EmailMalformed => self.err_email_malformed,
+            Invalid::EmailTaken => self.err_email_taken,
+            Invalid::PasswordWeak => self.err_password_weak,
+            Invalid::DisplayNameEmpty => self.err_display_name_empty,
+            Invalid::DisplayNameTooLong => self.err_display_name_too_long,
+            Invalid::TitleEmpty => self.err_title_empty,
+            Invalid::TitleTooLong => self.err_title_too_long,
+            Invalid::DateMalformed => self.err_date_malformed,
+            Invalid::TimeMalformed => self.err_time_malformed,
+            Invalid::DurationOutOfRange => self.err_duration,
+            Invalid::TimeZoneUnknown => self.err_time_zone,
+            Invalid::InviteeMalformed => self.err_invitee,
+            Invalid::TooManyInvitees => self.err_too_many_invitees,
+            Invalid::ChatEmpty => self.err_chat_empty,
+            Invalid::ChatTooLong => self.err_chat_too_long,
+        }
+    }
+
+    /// "Mon 16 Nov" style label for a day.
+    pub fn day_label(&self, weekday_from_monday: usize, day: u32, month0: usize) -> String {
+        format!(
+            "{} {} {}",
+            self.weekdays_short[weekday_from_monday % 7],
+            day,
+            self.months_short[month0 % 12]
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_prefers_highest_q() {
+        assert_eq!(
+            Locale::from_accept_language("de-DE,ru;q=0.8,en;q=0.5"),
+            Some(Locale::Ru)
+        );
+        assert_eq!(
+            Locale::from_accept_language("en-GB,en;q=0.9,ru;q=0.8"),
+            Some(Locale::En)
+        );
+        assert_eq!(Locale::from_accept_language("fr, de;q=0.5"), None);
+        assert_eq!(Locale::from_accept_language("ru;q=0"), None);
+    }
+
+    #[test]
+    fn locale_codes_round_trip() {
+        for locale in Locale::ALL {
+            assert_eq!(Locale::from_code(locale.code()), Some(locale));
+        }
+        assert_eq!(Locale::from_code("ru_RU"), Some(Locale::Ru));
+    }
+
+    #[test]
+    fn every_error_has_text_in_both_languages() {
+        let problems = [
+            Invalid::EmailTaken,
+            Invalid::PasswordWeak,
+            Invalid::ChatTooLong,
+        ];
+        for locale in Locale::ALL {
+            for p in problems {
+                assert!(!locale.strings().invalid(p).is_empty());
+            }
+        }
+        assert_ne!(
+            Locale::En.strings().err_email_taken,
+            Locale::Ru.strings().err_email_taken
+        );
+    }
+}

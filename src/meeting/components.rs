@@ -1,0 +1,302 @@
+//! The room page at `/m/{room}`: pre-join screen, the call, and the screen
+//! after leaving. Everything it shows comes from [`CallSignals`]; every
+//! action goes through [`CallControls`].
+
+use super::call::{CallControls, CallPhase, CallSignals, LinkState, StreamHandle};
+use super::protocol::PeerId;
+use super::{JoinMeeting, MeetingInfo};
+use crate::chat::components::ChatPanel;
+use crate::error::AppError;
+use crate::forms::{action_error, FieldError, FormAlert};
+use crate::i18n::use_strings;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn RoomPage() -> impl IntoView {
+    let t = use_strings();
+    let params = use_params_map();
+    let room = Memo::new(move |_| params.with(|p| p.get("room").unwrap_or_default()));
+    let info = Resource::new(move || room.get(), super::get_room);
+    view! {
+        <Suspense fallback=move || view! { <p class="loading" aria-busy="true">{t.loading}</p> }>
+            {move || Suspend::new(async move {
+                match info.await {
+                    Ok(info) => view! { <Room info/> }.into_any(),
+                    Err(AppError::NotFound) => view! { <crate::app::NotFound/> }.into_any(),
+                    Err(error) => view! { <p class="alert error" role="alert">{t.error(&error)}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Room(info: MeetingInfo) -> impl IntoView {
+    let signals = CallSignals::new();
+    let controls = CallControls::new(signals);
+    // Runs once, in the browser only.
+    Effect::new(move |_| controls.open_media());
+    let title = info.title.clone();
+    view! {
+        <Title text=title/>
+        <div class="room">
+            {move || match signals.phase.get() {
+                CallPhase::Lobby | CallPhase::Joining | CallPhase::Failed => {
+                    view! { <PreJoin info=info.clone() controls/> }.into_any()
+                }
+                CallPhase::InCall | CallPhase::Reconnecting => view! { <CallStage controls/> }.into_any(),
+                CallPhase::Left => view! { <LeftScreen controls/> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn PreJoin(info: MeetingInfo, controls: CallControls) -> impl IntoView {
+    let t = use_strings();
+    let signals = controls.signals;
+    let join = ServerAction::<JoinMeeting>::new();
+    let error = action_error(join);
+    Effect::new(move |_| {
+        if let Some(Ok(ticket)) = join.value().get() {
+            join.value().set(None);
+            controls.join(ticket);
+        }
+    });
+    let name = RwSignal::new(info.viewer_name.clone().unwrap_or_default());
+    let room = info.room.clone();
+    let ready = move || signals.local.get().is_some() || signals.no_devices.get();
+    let busy = move || join.pending().get() || signals.phase.get() == CallPhase::Joining;
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !ready() || busy() {
+            return;
+        }
+        join.dispatch(JoinMeeting {
+            room: room.clone(),
+            display_name: name.get_untracked(),
+        });
+    };
+    let local = Signal::derive(move || signals.local.get());
+    view! {
+        <section class="prejoin card" aria-labelledby="prejoin-title">
+            <div class="preview">
+                <VideoTile
+                    stream=local
+                    name=Signal::derive(move || name.get())
+                    audio=Signal::derive(move || signals.audio_on.get())
+                    video=Signal::derive(move || signals.video_on.get())
+                    link=Signal::stored(LinkState::Connected)
+                    peer=None
+                />
+                <MediaToggles controls/>
+            </div>
+            <div class="prejoin-form">
+                <p class="eyebrow">{info.when_label.clone()}</p>
+                <h1 id="prejoin-title">{info.title.clone()}</h1>
+                <p class="muted">{t.organizer} ": " {info.organizer_name.clone()}</p>
+                <h2>{t.prejoin_title}</h2>
+                {move || signals.no_devices.get().then(|| view! { <p class="alert" role="status">{t.no_devices}</p> })}
+                {move || (signals.phase.get() == CallPhase::Failed).then(|| view! {
+                    <p class="alert error" role="alert">{t.call_failed}</p>
+                })}
+                <form on:submit=on_submit>
+                    <FormAlert error/>
+                    <label for="display_name">{t.your_name}</label>
+                    <input
+                        id="display_name"
+                        name="display_name"
+                        autocomplete="name"
+                        maxlength="64"
+                        required=info.viewer_name.is_none()
+                        prop:value=name
+                        value=info.viewer_name.clone().unwrap_or_default()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                        aria-describedby="display_name-error"
+                    />
+                    <FieldError error field="display_name"/>
+                    <button type="submit" class="join" disabled=move || !ready() || busy()>
+                        {move || if busy() { t.joining } else { t.join_button }}
+                    </button>
+                </form>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn MediaToggles(controls: CallControls) -> impl IntoView {
+    let t = use_strings();
+    let signals = controls.signals;
+    view! {
+        <button
+            type="button"
+            class="toggle"
+            class:off=move || !signals.audio_on.get()
+            aria-pressed=move || (!signals.audio_on.get()).to_string()
+            aria-label=move || if signals.audio_on.get() { t.mute } else { t.unmute }
+            title=move || if signals.audio_on.get() { t.mute } else { t.unmute }
+            on:click=move |_| controls.toggle_audio()
+        >
+            {move || if signals.audio_on.get() { "🎙" } else { "🔇" }}
+        </button>
+        <button
+            type="button"
+            class="toggle"
+            class:off=move || !signals.video_on.get()
+            aria-pressed=move || (!signals.video_on.get()).to_string()
+            aria-label=move || if signals.video_on.get() { t.stop_video } else { t.start_video }
+            title=move || if signals.video_on.get() { t.stop_video } else { t.start_video }
+            on:click=move |_| controls.toggle_video()
+        >
+            {move || if signals.video_on.get() { "📷" } else { "🚫" }}
+        </button>
+    }
+}
+
+#[component]
+fn CallStage(controls: CallControls) -> impl IntoView {
+    let t = use_strings();
+    let signals = controls.signals;
+    let chat_open = RwSignal::new(true);
+    let ids = Memo::new(move |_| {
+        signals
+            .peers
+            .with(|peers| peers.iter().map(|p| p.id).collect::<Vec<_>>())
+    });
+    let count = move || ids.with(Vec::len) + 1;
+    let local = Signal::derive(move || signals.local.get());
+    view! {
+        <section class="stage" class:with-chat=move || chat_open.get() aria-label=t.call_label>
+            <div class="tiles" data-count=count>
+                <VideoTile
+                    stream=local
+                    name=Signal::derive(move || format!("{} ({})", signals.my_name.get(), t.you))
+                    audio=Signal::derive(move || signals.audio_on.get())
+                    video=Signal::derive(move || signals.video_on.get())
+                    link=Signal::stored(LinkState::Connected)
+                    peer=None
+                />
+                <For each=move || ids.get() key=|id| *id let:id>
+                    <RemoteTile signals id/>
+                </For>
+            </div>
+            {move || (ids.with(Vec::is_empty)).then(|| view! { <p class="alone" role="status">{t.alone_in_call}</p> })}
+            <div class="controls" role="toolbar" aria-label=t.call_label>
+                <MediaToggles controls/>
+                <button
+                    type="button"
+                    class="toggle"
+                    aria-pressed=move || chat_open.get().to_string()
+                    aria-label=t.chat_toggle
+                    title=t.chat_toggle
+                    on:click=move |_| chat_open.update(|open| *open = !*open)
+                >
+                    "💬"
+                </button>
+                <button type="button" class="leave danger" on:click=move |_| controls.leave()>
+                    {t.leave}
+                </button>
+            </div>
+            <Show when=move || chat_open.get()>
+                <ChatPanel
+                    messages=Signal::derive(move || signals.chat.get())
+                    on_send=Callback::new(move |text: String| controls.send_chat(text))
+                />
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn RemoteTile(signals: CallSignals, id: PeerId) -> impl IntoView {
+    let peer = Memo::new(move |_| {
+        signals
+            .peers
+            .with(|peers| peers.iter().find(|p| p.id == id).cloned())
+    });
+    view! {
+        <VideoTile
+            stream=Signal::derive(move || peer.get().and_then(|p| p.stream))
+            name=Signal::derive(move || peer.get().map(|p| p.name).unwrap_or_default())
+            audio=Signal::derive(move || peer.get().is_none_or(|p| p.audio))
+            video=Signal::derive(move || peer.get().is_none_or(|p| p.video))
+            link=Signal::derive(move || peer.get().map(|p| p.link).unwrap_or(LinkState::Connecting))
+            peer=Some(id)
+        />
+    }
+}
+
+/// One participant's video with their name. `peer: None` is the local
+/// preview (muted, mirrored).
+#[component]
+fn VideoTile(
+    stream: Signal<Option<StreamHandle>>,
+    name: Signal<String>,
+    audio: Signal<bool>,
+    video: Signal<bool>,
+    link: Signal<LinkState>,
+    peer: Option<PeerId>,
+) -> impl IntoView {
+    let t = use_strings();
+    let element = NodeRef::<leptos::html::Video>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let stream = stream.get();
+        if let Some(el) = element.get() {
+            super::rtc::media::attach(&el, stream.as_ref());
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = stream;
+    let is_local = peer.is_none();
+    let initial = move || {
+        name.with(|n| {
+            n.chars()
+                .next()
+                .map(|c| c.to_uppercase().to_string())
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <figure
+            class="tile"
+            class:local=is_local
+            class:camera-off=move || !video.get()
+            data-testid=if is_local { "local-tile" } else { "remote-tile" }
+            data-peer=peer.map(|p| p.to_string())
+            data-link=move || format!("{:?}", link.get()).to_lowercase()
+        >
+            <video
+                node_ref=element
+                autoplay
+                playsinline
+                muted=is_local
+                prop:muted=is_local
+                data-testid=if is_local { "local-video" } else { "remote-video" }
+                aria-label=move || name.get()
+            ></video>
+            <span class="avatar" aria-hidden="true">{initial}</span>
+            <figcaption>
+                <span class="name">{move || name.get()}</span>
+                {move || (!audio.get()).then(|| view! { <span class="muted-badge" title=t.muted aria-label=t.muted>"🔇"</span> })}
+                {move || (link.get() != LinkState::Connected).then(|| view! { <span class="link-badge">{t.connecting}</span> })}
+            </figcaption>
+        </figure>
+    }
+}
+
+#[component]
+fn LeftScreen(controls: CallControls) -> impl IntoView {
+    let t = use_strings();
+    view! {
+        <section class="card narrow left" aria-labelledby="left-title">
+            <h1 id="left-title">{t.left_title}</h1>
+            <button type="button" on:click=move |_| controls.signals.phase.set(CallPhase::Lobby)>{t.rejoin}</button>
+            " "
+            <a href="/calendar">{t.back_to_calendar}</a>
+        </section>
+    }
+}

@@ -1,0 +1,38 @@
+//! SQL of the meeting feature: looking a meeting up by its room link.
+
+use super::RoomId;
+use crate::db::Db;
+use crate::error::AppResult;
+use sqlx::Row;
+
+/// A meeting as the room needs it.
+#[derive(Clone, Debug)]
+pub struct RoomMeeting {
+    pub id: String,
+    pub title: String,
+    pub organizer_id: String,
+    pub organizer_name: String,
+    pub starts_at_ms: i64,
+    pub ends_at_ms: i64,
+    pub time_zone: String,
+}
+
+/// The meeting behind a room link, if it exists.
+pub async fn find_by_room(db: &Db, room: &RoomId) -> AppResult<Option<RoomMeeting>> {
+    let row = sqlx::query(
+        "SELECT m.id, m.title, m.organizer_id, u.display_name, m.starts_at, m.ends_at, m.time_zone \
+         FROM meetings m JOIN users u ON u.id = m.organizer_id WHERE m.room = $1",
+    )
+    .bind(room.as_str())
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| RoomMeeting {
+        id: r.get("id"),
+        title: r.get("title"),
+        organizer_id: r.get("organizer_id"),
+        organizer_name: r.get("display_name"),
+        starts_at_ms: r.get("starts_at"),
+        ends_at_ms: r.get("ends_at"),
+        time_zone: r.get("time_zone"),
+    }))
+}

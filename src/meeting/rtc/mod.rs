@@ -1,0 +1,273 @@
+//! The browser side of a call (hydrate only).
+//!
+//! [`Call`] owns the signaling WebSocket, the map peer id → [`PeerLink`]
+//! and every JS callback it registers; dropping it (or [`Call::hang_up`])
+//! detaches and frees them all. Incoming signaling messages go through a
+//! queue and are handled one at a time, in order, by one task, which keeps
+//! the negotiation state of each peer simple to reason about.
+
+mod ffi;
+pub mod media;
+mod peer;
+
+use crate::meeting::call::{CallPhase, CallSignals, LinkState, RemotePeer};
+use crate::meeting::protocol::{ClientMessage, IceServer, PeerId, PeerInfo, ServerMessage};
+use crate::meeting::JoinTicket;
+use futures::channel::mpsc;
+use futures::StreamExt;
+use leptos::prelude::*;
+use peer::PeerLink;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+/// Most chat messages kept on screen.
+const CHAT_KEEP: usize = 500;
+
+pub(crate) struct Inner {
+    pub signals: CallSignals,
+    pub me: Option<PeerId>,
+    pub ice_servers: Vec<IceServer>,
+    pub peers: HashMap<PeerId, PeerLink>,
+    socket: Option<Socket>,
+    closed: bool,
+}
+
+/// The signaling socket and the callbacks it owns.
+struct Socket {
+    ws: WebSocket,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_close: Closure<dyn FnMut(CloseEvent)>,
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        let _ = self.ws.close();
+    }
+}
+
+impl Inner {
+    /// Sends a message if the socket is open; drops it otherwise (the call
+    /// is ending).
+    pub fn send(&self, message: &ClientMessage) {
+        let Some(socket) = &self.socket else { return };
+        if socket.ws.ready_state() != WebSocket::OPEN {
+            return;
+        }
+        if let Ok(text) = serde_json::to_string(message) {
+            let _ = socket.ws.send_with_str(&text);
+        }
+    }
+}
+
+/// A joined call. Not `Send`: it lives in the browser's one thread.
+pub struct Call {
+    inner: Rc<RefCell<Inner>>,
+}
+
+impl Call {
+    /// Opens the signaling socket with `ticket` and starts handling
+    /// messages. Progress shows up in `signals`.
+    pub fn start(signals: CallSignals, ticket: JoinTicket) -> Call {
+        signals.phase.set(CallPhase::Joining);
+        signals.my_name.set(ticket.name.clone());
+        let inner = Rc::new(RefCell::new(Inner {
+            signals,
+            me: None,
+            ice_servers: Vec::new(),
+            peers: HashMap::new(),
+            socket: None,
+            closed: false,
+        }));
+        let (inbox, queue) = mpsc::unbounded::<ServerMessage>();
+        match open_socket(&inner, &ticket, inbox) {
+            Ok(socket) => inner.borrow_mut().socket = Some(socket),
+            Err(_) => {
+                signals.phase.set(CallPhase::Failed);
+            }
+        }
+        wasm_bindgen_futures::spawn_local(process(Rc::downgrade(&inner), queue));
+        Call { inner }
+    }
+
+    /// Tells the others our microphone/camera state.
+    pub fn announce_media(&self) {
+        let state = self.inner.borrow();
+        state.send(&ClientMessage::Media {
+            audio: state.signals.audio_on.get_untracked(),
+            video: state.signals.video_on.get_untracked(),
+        });
+    }
+
+    pub fn send_chat(&self, text: String) {
+        self.inner.borrow().send(&ClientMessage::Chat { text });
+    }
+
+    /// Ends the call: optionally says goodbye, closes the socket and every
+    /// peer connection. The local camera stays open for a rejoin.
+    pub fn hang_up(self, say_goodbye: bool) {
+        let (socket, peers) = {
+            let mut state = self.inner.borrow_mut();
+            state.closed = true;
+            if say_goodbye {
+                state.send(&ClientMessage::Leave);
+            }
+            (state.socket.take(), std::mem::take(&mut state.peers))
+        };
+        // Dropped outside the borrow: their Drop impls close and detach.
+        drop(peers);
+        drop(socket);
+    }
+}
+
+fn socket_url(ticket: &JoinTicket) -> Result<String, JsValue> {
+    let location = web_sys::window()
+        .ok_or_else(|| JsValue::from_str("no window"))?
+        .location();
+    let scheme = if location.protocol()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    Ok(format!(
+        "{scheme}://{}{}?token={}",
+        location.host()?,
+        ticket.ws_path,
+        ticket.token
+    ))
+}
+
+fn open_socket(
+    inner: &Rc<RefCell<Inner>>,
+    ticket: &JoinTicket,
+    inbox: mpsc::UnboundedSender<ServerMessage>,
+) -> Result<Socket, JsValue> {
+    let ws = WebSocket::new(&socket_url(ticket)?)?;
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let Some(text) = event.data().as_string() else {
+            return;
+        };
+        match serde_json::from_str::<ServerMessage>(&text) {
+            Ok(message) => {
+                let _ = inbox.unbounded_send(message);
+            }
+            Err(error) => leptos::logging::warn!("unreadable signaling message: {error}"),
+        }
+    });
+    let weak = Rc::downgrade(inner);
+    let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_event: CloseEvent| {
+        let Some(inner) = weak.upgrade() else { return };
+        let (closed, signals) = {
+            let state = inner.borrow();
+            (state.closed, state.signals)
+        };
+        if !closed {
+            signals.phase.set(CallPhase::Failed);
+        }
+    });
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    Ok(Socket {
+        ws,
+        _on_message: on_message,
+        _on_close: on_close,
+    })
+}
+
+/// Handles signaling messages one by one until the call is gone.
+async fn process(weak: Weak<RefCell<Inner>>, mut queue: mpsc::UnboundedReceiver<ServerMessage>) {
+    while let Some(message) = queue.next().await {
+        let Some(inner) = weak.upgrade() else { break };
+        if inner.borrow().closed {
+            break;
+        }
+        if let Err(error) = handle(&inner, message).await {
+            leptos::logging::warn!("signaling step failed: {error:?}");
+        }
+    }
+}
+
+fn remote_peer(info: &PeerInfo) -> RemotePeer {
+    RemotePeer {
+        id: info.id,
+        name: info.name.clone(),
+        audio: info.audio,
+        video: info.video,
+        link: LinkState::Connecting,
+        stream: None,
+    }
+}
+
+async fn handle(inner: &Rc<RefCell<Inner>>, message: ServerMessage) -> Result<(), JsValue> {
+    let signals = inner.borrow().signals;
+    match message {
+        ServerMessage::Welcome {
+            you,
+            peers,
+            chat,
+            ice_servers,
+        } => {
+            {
+                let mut state = inner.borrow_mut();
+                state.me = Some(you);
+                state.ice_servers = ice_servers;
+            }
+            signals.me.set(Some(you));
+            signals.chat.set(chat);
+            signals.peers.set(peers.iter().map(remote_peer).collect());
+            signals.phase.set(CallPhase::InCall);
+            // We are the newcomer: we offer to everyone already here.
+            for peer in &peers {
+                peer::create(inner, peer.id, true)?;
+            }
+            let (audio, video) = (
+                signals.audio_on.get_untracked(),
+                signals.video_on.get_untracked(),
+            );
+            if !(audio && video) {
+                inner.borrow().send(&ClientMessage::Media { audio, video });
+            }
+        }
+        ServerMessage::PeerJoined { peer } => {
+            signals.peers.update(|peers| {
+                if !peers.iter().any(|p| p.id == peer.id) {
+                    peers.push(remote_peer(&peer));
+                }
+            });
+        }
+        ServerMessage::PeerLeft { peer } => {
+            let link = inner.borrow_mut().peers.remove(&peer);
+            drop(link);
+            signals.peers.update(|peers| peers.retain(|p| p.id != peer));
+        }
+        ServerMessage::Offer { from, sdp } => peer::on_offer(inner, from, sdp).await?,
+        ServerMessage::Answer { from, sdp } => peer::on_answer(inner, from, sdp).await?,
+        ServerMessage::Candidate { from, candidate } => {
+            peer::on_candidate(inner, from, candidate).await?
+        }
+        ServerMessage::Media { from, audio, video } => {
+            signals.update_peer(from, |peer| {
+                peer.audio = audio;
+                peer.video = video;
+            });
+        }
+        ServerMessage::Chat { message } => {
+            signals.chat.update(|chat| {
+                chat.push(message);
+                if chat.len() > CHAT_KEEP {
+                    chat.drain(..chat.len() - CHAT_KEEP);
+                }
+            });
+        }
+        ServerMessage::Error { code, message } => {
+            leptos::logging::warn!("signaling error {code:?}: {message}");
+            signals.notice.set(Some(format!("{code:?}")));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! `GET /ws/meeting/{room}`: the signaling socket.
+//!
+//! Admission is checked before the upgrade: a room token (`?token=`, from
+//! [`super::join_meeting`]) for that room, or a session cookie. One task
+//! per connection reads the socket, writes the peer's queue, and pings;
+//! a socket silent for [`MeetingSettings::peer_timeout_ms`] is closed.
+
+use super::hub::{encode, HubHandle, Membership};
+use super::protocol::{ClientMessage, ErrorCode, ServerMessage, MAX_MESSAGE_BYTES};
+use super::token::{self, Admission, Identity};
+use super::{db, MeetingSettings, RoomId};
+use crate::auth::session::{TokenKeys, Viewer};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use serde::Deserialize;
+use std::time::Duration;
+use tokio::time::{interval, Instant, MissedTickBehavior};
+
+#[derive(Deserialize)]
+pub struct WsQuery {
+    token: Option<String>,
+}
+
+/// Upgrade handler. Answers 404 for an unknown room and 401 without a valid
+/// admission, before any WebSocket is opened.
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    Path(room): Path<String>,
+    Query(query): Query<WsQuery>,
+    State(hub): State<HubHandle>,
+    State(keys): State<TokenKeys>,
+    viewer: Option<Extension<Viewer>>,
+) -> Response {
+    let Some(room) = RoomId::parse(&room) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let meeting = match db::find_by_room(hub.db(), &room).await {
+        Ok(Some(meeting)) => meeting,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    };
+    let admission = match (query.token.as_deref(), viewer) {
+        (Some(token), _) => token::verify(&keys, token, &room),
+        (None, Some(Extension(viewer))) => Some(Admission {
+            identity: if viewer.user.id == meeting.organizer_id {
+                Identity::host(&viewer.user.id)
+            } else {
+                Identity::member(&viewer.user.id)
+            },
+            name: viewer.user.display_name,
+        }),
+        (None, None) => None,
+    };
+    let Some(admission) = admission else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "a valid room token or session is required",
+        )
+            .into_response();
+    };
+    // The transport limit sits above the protocol limit, so an oversize
+    // message gets an `error` reply instead of a dropped connection; only
+    // absurd frames (4× the limit) close the socket.
+    ws.max_message_size(MAX_MESSAGE_BYTES * 4)
+        .max_frame_size(MAX_MESSAGE_BYTES * 4)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .on_upgrade(move |socket| async move {
+            match hub.join(room.as_str(), &meeting.id, admission).await {
+                Ok(membership) => serve(socket, hub, membership).await,
+                Err(_) => {
+                    let mut socket = socket;
+                    let _ = socket
+                        .send(Message::Text(encode(&ServerMessage::Error {
+                            code: ErrorCode::Internal,
+                            message: "cannot join the room right now".into(),
+                        })))
+                        .await;
+                }
+            }
+        })
+}
+
+async fn serve(mut socket: WebSocket, hub: HubHandle, mut membership: Membership) {
+    let settings: MeetingSettings = hub.settings().clone();
+    let timeout = Duration::from_millis(settings.peer_timeout_ms);
+    let mut ping = interval(Duration::from_millis(settings.ping_interval_ms));
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let Some(Ok(message)) = incoming else { break };
+                last_heard = Instant::now();
+                match message {
+                    Message::Text(text) => {
+                        match handle_text(&hub, &membership, text.as_str()).await {
+                            Flow::Continue => {}
+                            Flow::Reply(reply) => {
+                                if socket.send(Message::Text(encode(&reply))).await.is_err() {
+                                    break;
+                                }
+                            }
+                            Flow::Leave => break,
+                        }
+                    }
+                    Message::Binary(_) => {
+                        let reply = error(ErrorCode::Malformed, "binary frames are not part of the protocol");
+                        if socket.send(Message::Text(encode(&reply))).await.is_err() {
+                            break;
+                        }
+                    }
+                    Message::Ping(_) | Message::Pong(_) => {}
+                    Message::Close(_) => break,
+                }
+            }
+            outgoing = membership.outbox.recv() => {
+                // `None`: the hub evicted this peer.
+                let Some(bytes) = outgoing else { break };
+                if socket.send(Message::Text(bytes)).await.is_err() {
+                    break;
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > timeout {
+                    tracing::debug!(peer = %membership.peer, "signaling socket timed out");
+                    break;
+                }
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    hub.leave(&membership.room, membership.peer);
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+enum Flow {
+    Continue,
+    Reply(ServerMessage),
+    Leave,
+}
+
+fn error(code: ErrorCode, message: &str) -> ServerMessage {
+    ServerMessage::Error {
+        code,
+        message: message.to_owned(),
+    }
+}
+
+async fn handle_text(hub: &HubHandle, membership: &Membership, text: &str) -> Flow {
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Flow::Reply(error(ErrorCode::TooLarge, "message larger than 64 KiB"));
+    }
+    let message = match serde_json::from_str::<ClientMessage>(text) {
+        Ok(message) => message,
+        Err(e) => {
+            return Flow::Reply(error(
+                ErrorCode::Malformed,
+                &format!("unreadable message: {e}"),
+            ))
+        }
+    };
+    let from = membership.peer;
+    let room = &membership.room;
+    let relayed = match message {
+        ClientMessage::Offer { to, sdp } => {
+            hub.relay(room, to, &ServerMessage::Offer { from, sdp })
+        }
+        ClientMessage::Answer { to, sdp } => {
+            hub.relay(room, to, &ServerMessage::Answer { from, sdp })
+        }
+        ClientMessage::Candidate { to, candidate } => {
+            hub.relay(room, to, &ServerMessage::Candidate { from, candidate })
+        }
+        ClientMessage::Media { audio, video } => {
+            hub.set_media(room, from, audio, video);
+            Ok(())
+        }
+        ClientMessage::Chat { text } => hub.chat(membership, &text).await,
+        ClientMessage::Leave => return Flow::Leave,
+    };
+    match relayed {
+        Ok(()) => Flow::Continue,
+        Err(code) => Flow::Reply(error(code, describe(code))),
+    }
+}
+
+fn describe(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::Malformed => "unreadable message",
+        ErrorCode::TooLarge => "message too large",
+        ErrorCode::UnknownPeer => "that peer is not in this room",
+        ErrorCode::InvalidChat => "chat text must be 1 to 2000 characters",
+        ErrorCode::RateLimited => "too many messages; slow down",
+        ErrorCode::Internal => "the server could not do that right now",
+    }
+}

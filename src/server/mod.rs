@@ -1,0 +1,191 @@
+//! The composition root (ssr only): opens the database, builds each
+//! feature's state once, provides it to pages and server functions as
+//! separate context values, and serves HTTP and WebSocket routes.
+
+pub mod config;
+pub mod context;
+pub mod telemetry;
+
+use crate::app::{shell, App};
+use crate::auth::session::{authenticate, AuthLayerState, TokenKeys};
+use crate::db::Db;
+use crate::meeting::hub::HubHandle;
+use crate::meeting::MeetingSettings;
+use anyhow::Context as _;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use config::Config;
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// State shared by the axum handlers that live outside Leptos.
+#[derive(Clone, axum::extract::FromRef)]
+pub struct ServerState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub keys: TokenKeys,
+    pub hub: HubHandle,
+    pub meeting: MeetingSettings,
+}
+
+/// A server that is listening.
+pub struct Running {
+    /// The bound address (useful when the configured port was 0).
+    pub addr: SocketAddr,
+    /// Resolves when the server has stopped.
+    pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    /// Sending on this stops the server gracefully.
+    pub shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Serves until SIGINT/SIGTERM, then drains connections.
+///
+/// # Errors
+/// Start-up failures (database, migrations, bind) and server errors.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let running = start(config).await?;
+    tracing::info!("listening on http://{}", running.addr);
+    let shutdown = running.shutdown;
+    let mut task = running.task;
+    tokio::select! {
+        result = &mut task => return result.context("server task")?,
+        () = shutdown_signal() => {}
+    }
+    tracing::info!("shutting down");
+    let _ = shutdown.send(());
+    task.await.context("server task")?
+}
+
+/// Opens the database, runs migrations, binds `config.site_addr` and serves
+/// in a background task.
+///
+/// # Errors
+/// When the database cannot be opened or migrated, or the address is taken.
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    let db = crate::db::connect(&config.database_url).await?;
+    let keys = TokenKeys::new(config.auth.clone());
+    let hub = HubHandle::new(db.clone(), config.meeting.clone());
+    let leptos_options = LeptosOptions::builder()
+        .output_name(config.output_name.as_str())
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir(config.site_pkg_dir.as_str())
+        .site_addr(config.site_addr)
+        .env(Env::PROD)
+        .build();
+    let state = ServerState {
+        leptos_options,
+        db: db.clone(),
+        keys: keys.clone(),
+        hub,
+        meeting: config.meeting.clone(),
+    };
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(config.site_addr)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (LEPTOS_SITE_ADDR / PORT): is another server running there?",
+                config.site_addr
+            )
+        })?;
+    let addr = listener.local_addr().context("local address")?;
+    let (shutdown, on_shutdown) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = on_shutdown.await;
+        })
+        .await
+        .context("HTTP server")
+    });
+    Ok(Running {
+        addr,
+        task,
+        shutdown,
+    })
+}
+
+fn router(state: ServerState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.db.clone());
+            provide_context(state.keys.clone());
+            provide_context(state.hub.clone());
+            provide_context(state.meeting.clone());
+        }
+    };
+    let auth_state = AuthLayerState {
+        db: state.db.clone(),
+        keys: state.keys.clone(),
+    };
+    Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route("/ready", get(ready))
+        .route("/lang/{code}", get(context::switch_language))
+        .route("/ws/meeting/{room}", get(crate::meeting::ws::upgrade))
+        .leptos_routes_with_context(&state, routes, context, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .layer(axum::middleware::from_fn(context::resolve_locale))
+        .layer(axum::middleware::from_fn_with_state(
+            auth_state,
+            authenticate,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// `GET /ready`: 200 when the database answers, 503 otherwise.
+async fn ready(axum::extract::State(db): axum::extract::State<Db>) -> (StatusCode, &'static str) {
+    match sqlx::query("SELECT 1").execute(&db).await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(error) => {
+            tracing::warn!(%error, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
