@@ -137,6 +137,7 @@ fn router(state: ServerState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .layer(axum::middleware::from_fn(redirect_status))
         .layer(axum::middleware::from_fn(context::resolve_locale))
         .layer(axum::middleware::from_fn_with_state(
             auth_state,
@@ -156,6 +157,24 @@ fn router(state: ServerState) -> Router {
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A page that rendered `<Redirect>` (e.g. the calendar for a visitor)
+/// comes back from leptos_axum with a `Location` header but status 200;
+/// make it a real 302 so browsers without JavaScript follow it too.
+async fn redirect_status(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let is_page = request.method() == axum::http::Method::GET;
+    let mut response = next.run(request).await;
+    if is_page
+        && response.status() == StatusCode::OK
+        && response.headers().contains_key(header::LOCATION)
+    {
+        *response.status_mut() = StatusCode::FOUND;
+    }
+    response
 }
 
 /// `GET /ready`: 200 when the database answers, 503 otherwise.
