@@ -32,6 +32,13 @@ pub fn RoomPage() -> impl IntoView {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    PreJoin,
+    Call,
+    Left,
+}
+
 #[component]
 fn Room(info: MeetingInfo) -> impl IntoView {
     let signals = CallSignals::new();
@@ -39,15 +46,20 @@ fn Room(info: MeetingInfo) -> impl IntoView {
     // Runs once, in the browser only.
     Effect::new(move |_| controls.open_media());
     let title = info.title.clone();
+    // Re-render only when the screen changes, not on every phase change
+    // (the pre-join form keeps its state while joining).
+    let screen = Memo::new(move |_| match signals.phase.get() {
+        CallPhase::Lobby | CallPhase::Joining | CallPhase::Failed => Screen::PreJoin,
+        CallPhase::InCall | CallPhase::Reconnecting => Screen::Call,
+        CallPhase::Left => Screen::Left,
+    });
     view! {
         <Title text=title/>
         <div class="room">
-            {move || match signals.phase.get() {
-                CallPhase::Lobby | CallPhase::Joining | CallPhase::Failed => {
-                    view! { <PreJoin info=info.clone() controls/> }.into_any()
-                }
-                CallPhase::InCall | CallPhase::Reconnecting => view! { <CallStage controls/> }.into_any(),
-                CallPhase::Left => view! { <LeftScreen controls/> }.into_any(),
+            {move || match screen.get() {
+                Screen::PreJoin => view! { <PreJoin info=info.clone() controls/> }.into_any(),
+                Screen::Call => view! { <CallStage controls/> }.into_any(),
+                Screen::Left => view! { <LeftScreen controls/> }.into_any(),
             }}
         </div>
     }

@@ -13,6 +13,7 @@ use crate::meeting::hub::HubHandle;
 use crate::meeting::MeetingSettings;
 use anyhow::Context as _;
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use config::Config;
@@ -137,7 +138,9 @@ fn router(state: ServerState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .layer(axum::middleware::from_fn(app_error_status))
         .layer(axum::middleware::from_fn(redirect_status))
+        .layer(axum::middleware::from_fn(api_error_status))
         .layer(axum::middleware::from_fn(context::resolve_locale))
         .layer(axum::middleware::from_fn_with_state(
             auth_state,
@@ -175,6 +178,62 @@ async fn redirect_status(
         *response.status_mut() = StatusCode::FOUND;
     }
     response
+}
+
+/// server_fn answers every failed server function with 500; give each
+/// [`crate::error::AppError`] the status it documents
+/// ([`crate::error::AppError::status`]), so clients and logs can tell a
+/// refused request (4xx) from a broken server. Plain-form posts are
+/// redirects and are left alone.
+async fn app_error_status(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response
+            .headers()
+            .contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are a few dozen bytes of JSON.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<crate::error::AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.status()) {
+            parts.status = status;
+        }
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// Server functions answer every error with 500; give an [`AppError`] its
+/// own status (400 invalid input, 401, 403, 404) so clients and logs can
+/// tell a typo from an outage. The body is unchanged.
+///
+/// [`AppError`]: crate::error::AppError
+async fn api_error_status(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are a few dozen bytes; anything larger is not ours.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<crate::error::AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// `GET /ready`: 200 when the database answers, 503 otherwise.
