@@ -108,7 +108,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/convene.css"/>
-        <Title text=t.app_name/>
+        <Title formatter=escape_title text=t.app_name/>
         <Router>
             <a class="skip-link" href="#main">{t.skip_to_content}</a>
             <Header/>
@@ -123,6 +123,24 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// leptos_meta 0.8 writes the `<title>` text into the server-rendered page
+/// unescaped, so a meeting called `</title><script>…` would run as script
+/// for everyone opening its link. Escape it there; in the browser the text
+/// goes to `document.title`, which is not HTML. Set once here, it applies
+/// to every page's `<Title>`.
+fn escape_title(text: String) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        text
     }
 }
 

@@ -50,6 +50,34 @@ function instrumentPage() {
     };
   }
 
+  // First time each step of a join happened (performance.now()), reset by
+  // the click on "Join now": socket open, welcome, offer out, answer in,
+  // ICE and DTLS connected, first frame.
+  w.__marks = {};
+  const mark = (name: string) => {
+    if (w.__marks[name] === undefined) w.__marks[name] = performance.now();
+  };
+  const OriginalSocket = w.WebSocket;
+  if (typeof OriginalSocket === 'function') {
+    class RecordedSocket extends OriginalSocket {
+      constructor(...args: unknown[]) {
+        super(...args);
+        mark('ws_created');
+        this.addEventListener('open', () => mark('ws_open'));
+        this.addEventListener('message', (event: MessageEvent) => {
+          const type = typeof event.data === 'string' ? /"type":"(\w+)"/.exec(event.data)?.[1] : undefined;
+          if (type) mark(`in_${type}`);
+        });
+      }
+      send(data: unknown) {
+        const type = typeof data === 'string' ? /"type":"(\w+)"/.exec(data)?.[1] : undefined;
+        if (type) mark(`out_${type}`);
+        return super.send(data as any);
+      }
+    }
+    w.WebSocket = RecordedSocket;
+  }
+
   w.__pcs = [];
   const Original = w.RTCPeerConnection;
   if (typeof Original === 'function') {
@@ -57,6 +85,14 @@ function instrumentPage() {
       constructor(...args: unknown[]) {
         super(...args);
         w.__pcs.push(this);
+        mark('pc_created');
+        this.addEventListener('iceconnectionstatechange', () => {
+          if (this.iceConnectionState === 'connected') mark('ice_connected');
+        });
+        this.addEventListener('connectionstatechange', () => {
+          if (this.connectionState === 'connected') mark('pc_connected');
+        });
+        this.addEventListener('track', () => mark('track'));
       }
     }
     w.RTCPeerConnection = RecordedPeerConnection;
@@ -70,6 +106,7 @@ function instrumentPage() {
       const button = (event.target as Element | null)?.closest?.('button');
       if (button && button.textContent?.trim() === 'Join now') {
         w.__joinClickAt = performance.now();
+        w.__marks = {};
       }
     },
     true,
@@ -82,6 +119,7 @@ function instrumentPage() {
     watched = true;
     video.requestVideoFrameCallback(() => {
       w.__firstFrameAt = performance.now();
+      mark('first_frame');
     });
   };
   new MutationObserver(watch).observe(document, { childList: true, subtree: true });

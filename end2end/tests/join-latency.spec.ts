@@ -51,10 +51,16 @@ test('join to first remote frame', async ({ browser }) => {
         timeout: 20_000,
       })
       .not.toBeNull();
-    const { clickAt, frameAt } = await guest.evaluate(() => ({
+    const { clickAt, frameAt, marks } = await guest.evaluate(() => ({
       clickAt: (window as any).__joinClickAt as number,
       frameAt: (window as any).__firstFrameAt as number,
+      marks: (window as any).__marks as Record<string, number>,
     }));
+    const steps = Object.entries(marks)
+      .sort(([, a], [, b]) => a - b)
+      .map(([name, at]) => `${name}=${Math.round(at - clickAt)}`)
+      .join(' ');
+    console.log(`join ${i + 1}: ${steps}`);
     expect(clickAt, 'the click on "Join now" was recorded').not.toBeNull();
     samples.push(Math.round(frameAt - clickAt));
 

@@ -17,7 +17,7 @@ pub async fn insert_message(
         id: new_id(),
         from_name: sender_name.to_owned(),
         text: text.as_str().to_owned(),
-        sent_at_ms: now_ms(),
+        sent_at_ms: next_sent_at(),
     };
     sqlx::query(
         "INSERT INTO chat_messages (id, meeting_id, sender_user_id, sender_name, body, sent_at) \
@@ -32,6 +32,21 @@ pub async fn insert_message(
     .execute(db)
     .await?;
     Ok(message)
+}
+
+/// Now, but later than any message this process stored before: history is
+/// ordered by `sent_at`, and a burst of messages within one millisecond
+/// would otherwise tie and come back in the order of their random ids.
+fn next_sent_at() -> i64 {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = now_ms();
+    let previous = LAST
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+            Some(now.max(last + 1))
+        })
+        .unwrap_or(now);
+    now.max(previous + 1)
 }
 
 /// The last [`HISTORY_LEN`] messages of a meeting, oldest first.

@@ -195,6 +195,9 @@ pub struct Strings {
     pub chat_send: &'static str,
     pub chat_empty: &'static str,
     pub chat_toggle: &'static str,
+    pub signal_refused: &'static str,
+    pub signal_rate_limited: &'static str,
+    pub signal_unavailable: &'static str,
 
     pub weekdays_short: [&'static str; 7],
     pub months_short: [&'static str; 12],
@@ -254,6 +257,19 @@ impl Strings {
             Invalid::TooManyInvitees => self.err_too_many_invitees,
             Invalid::ChatEmpty => self.err_chat_empty,
             Invalid::ChatTooLong => self.err_chat_too_long,
+        }
+    }
+
+    /// What to tell the user when the signaling server refused a message.
+    pub fn signaling_error(&self, code: crate::meeting::protocol::ErrorCode) -> &'static str {
+        use crate::meeting::protocol::ErrorCode;
+        match code {
+            ErrorCode::InvalidChat => self.err_chat_too_long,
+            ErrorCode::RateLimited => self.signal_rate_limited,
+            ErrorCode::Internal => self.signal_unavailable,
+            ErrorCode::Malformed | ErrorCode::TooLarge | ErrorCode::UnknownPeer => {
+                self.signal_refused
+            }
         }
     }
 

@@ -93,6 +93,9 @@ pub(super) static RU: Strings = Strings {
     chat_send: "Отправить",
     chat_empty: "Сообщений пока нет.",
     chat_toggle: "Показать или скрыть чат",
+    signal_refused: "Сервер встречи не принял последнее действие.",
+    signal_rate_limited: "Слишком много сообщений подряд. Подождите немного и попробуйте снова.",
+    signal_unavailable: "Сервер встречи сейчас не может это сделать. Попробуйте ещё раз.",
 
     weekdays_short: ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"],
     months_short: [

@@ -5,7 +5,7 @@
 //! commands do nothing (a call only exists after hydration). The view never
 //! touches web-sys itself.
 
-use super::protocol::PeerId;
+use super::protocol::{ErrorCode, PeerId};
 use crate::chat::ChatMessage;
 use leptos::prelude::*;
 
@@ -94,8 +94,8 @@ pub struct CallSignals {
     /// Others, in the order they were first seen.
     pub peers: RwSignal<Vec<RemotePeer>>,
     pub chat: RwSignal<Vec<ChatMessage>>,
-    /// Last problem worth telling the user (already localized or a code).
-    pub notice: RwSignal<Option<String>>,
+    /// Last refusal from the signaling server, shown until the next one.
+    pub notice: RwSignal<Option<ErrorCode>>,
 }
 
 impl CallSignals {
@@ -162,7 +162,10 @@ impl CallControls {
     /// Opens camera and microphone for the preview (browser only).
     pub fn open_media(&self) {
         #[cfg(feature = "hydrate")]
-        super::rtc::media::open_preview(self.signals);
+        {
+            super::rtc::prepare_certificate();
+            super::rtc::media::open_preview(self.signals);
+        }
     }
 
     /// Joins with a room ticket (browser only).

@@ -196,6 +196,9 @@ fn CallStage(controls: CallControls) -> impl IntoView {
                 </For>
             </div>
             {move || (ids.with(Vec::is_empty)).then(|| view! { <p class="alone" role="status">{t.alone_in_call}</p> })}
+            {move || signals.notice.get().map(|code| view! {
+                <p class="alert error notice" role="alert">{t.signaling_error(code)}</p>
+            })}
             <div class="controls" role="toolbar" aria-label=t.call_label>
                 <MediaToggles controls/>
                 <button

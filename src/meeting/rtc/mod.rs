@@ -24,6 +24,36 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
+thread_local! {
+    /// One DTLS certificate for every peer connection of this page, made
+    /// ahead of time so that no connection waits for key generation.
+    static CERTIFICATE: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+}
+
+/// Generates the page's DTLS certificate (ECDSA P-256) in the background,
+/// once. Call it when the pre-join screen opens.
+pub fn prepare_certificate() {
+    if CERTIFICATE.with(|c| c.borrow().is_some()) {
+        return;
+    }
+    let algorithm = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&algorithm, &"name".into(), &"ECDSA".into());
+    let _ = js_sys::Reflect::set(&algorithm, &"namedCurve".into(), &"P-256".into());
+    let Ok(promise) = web_sys::RtcPeerConnection::generate_certificate_with_object(&algorithm)
+    else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(certificate) = wasm_bindgen_futures::JsFuture::from(promise).await {
+            CERTIFICATE.with(|c| *c.borrow_mut() = Some(certificate));
+        }
+    });
+}
+
+pub(crate) fn certificate() -> Option<JsValue> {
+    CERTIFICATE.with(|c| c.borrow().clone())
+}
+
 /// Most chat messages kept on screen.
 const CHAT_KEEP: usize = 500;
 
@@ -217,14 +247,16 @@ async fn handle(inner: &Rc<RefCell<Inner>>, message: ServerMessage) -> Result<()
                 state.me = Some(you);
                 state.ice_servers = ice_servers;
             }
-            signals.me.set(Some(you));
-            signals.chat.set(chat);
+            // We are the newcomer: we offer to everyone already here. The
+            // connections start before the view changes, so negotiation
+            // does not wait behind the first render of the call screen.
             signals.peers.set(peers.iter().map(remote_peer).collect());
-            signals.phase.set(CallPhase::InCall);
-            // We are the newcomer: we offer to everyone already here.
             for peer in &peers {
                 peer::create(inner, peer.id, true)?;
             }
+            signals.me.set(Some(you));
+            signals.chat.set(chat);
+            signals.phase.set(CallPhase::InCall);
             let (audio, video) = (
                 signals.audio_on.get_untracked(),
                 signals.video_on.get_untracked(),
@@ -266,7 +298,7 @@ async fn handle(inner: &Rc<RefCell<Inner>>, message: ServerMessage) -> Result<()
         }
         ServerMessage::Error { code, message } => {
             leptos::logging::warn!("signaling error {code:?}: {message}");
-            signals.notice.set(Some(format!("{code:?}")));
+            signals.notice.set(Some(code));
         }
     }
     Ok(())
