@@ -267,9 +267,12 @@ impl Strings {
             ErrorCode::InvalidChat => self.err_chat_too_long,
             ErrorCode::RateLimited => self.signal_rate_limited,
             ErrorCode::Internal => self.signal_unavailable,
-            ErrorCode::Malformed | ErrorCode::TooLarge | ErrorCode::UnknownPeer => {
-                self.signal_refused
-            }
+            ErrorCode::NameRequired => self.err_display_name_empty,
+            ErrorCode::Malformed
+            | ErrorCode::TooLarge
+            | ErrorCode::UnknownPeer
+            | ErrorCode::NotJoined
+            | ErrorCode::AlreadyJoined => self.signal_refused,
         }
     }
 

@@ -168,15 +168,39 @@ impl CallControls {
         }
     }
 
-    /// Joins with a room ticket (browser only).
-    pub fn join(&self, ticket: super::JoinTicket) {
+    /// Opens the signaling socket with a room ticket, in standby (browser
+    /// only); replaces an earlier one.
+    pub fn connect(&self, ticket: super::JoinTicket) {
         #[cfg(feature = "hydrate")]
         {
-            let call = super::rtc::Call::start(self.signals, ticket);
-            self.call.set_value(Some(call));
+            let call = super::rtc::Call::connect(self.signals, ticket);
+            if let Some(Some(old)) = self.call.try_update_value(|slot| slot.replace(call)) {
+                old.hang_up(false);
+            }
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = ticket;
+    }
+
+    /// Enters the room under `name`. `false` when there is no usable
+    /// socket: fetch a ticket, [`CallControls::connect`], and try again.
+    pub fn join(&self, name: String) -> bool {
+        self.signals.notice.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            self.call.with_value(|call| match call {
+                Some(call) if call.is_usable() => {
+                    call.join(name);
+                    true
+                }
+                _ => false,
+            })
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = name;
+            false
+        }
     }
 
     pub fn toggle_audio(&self) {

@@ -5,9 +5,11 @@
 use super::call::{CallControls, CallPhase, CallSignals, LinkState, StreamHandle};
 use super::protocol::PeerId;
 use super::{JoinMeeting, MeetingInfo};
+use crate::auth::DisplayName;
 use crate::chat::components::ChatPanel;
 use crate::error::AppError;
-use crate::forms::{action_error, FieldError, FormAlert};
+use crate::error::Invalid;
+use crate::forms::{action_error, FormAlert};
 use crate::i18n::use_strings;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -69,27 +71,59 @@ fn Room(info: MeetingInfo) -> impl IntoView {
 fn PreJoin(info: MeetingInfo, controls: CallControls) -> impl IntoView {
     let t = use_strings();
     let signals = controls.signals;
-    let join = ServerAction::<JoinMeeting>::new();
-    let error = action_error(join);
+    // The ticket is fetched and the socket opened (in standby) as soon as
+    // the screen shows, so that "Join now" only has to send one message.
+    let ticket = ServerAction::<JoinMeeting>::new();
+    let error = action_error(ticket);
+    let fetch_ticket = {
+        let room = info.room.clone();
+        move || {
+            ticket.dispatch(JoinMeeting {
+                room: room.clone(),
+                display_name: String::new(),
+            });
+        }
+    };
+    // A click that came before the socket: the name to join with.
+    let want_join = RwSignal::new(None::<String>);
+    Effect::new({
+        let fetch_ticket = fetch_ticket.clone();
+        move |_| fetch_ticket()
+    });
     Effect::new(move |_| {
-        if let Some(Ok(ticket)) = join.value().get() {
-            join.value().set(None);
-            controls.join(ticket);
+        if let Some(Ok(fresh)) = ticket.value().get() {
+            ticket.value().set(None);
+            controls.connect(fresh);
+            if let Some(name) = want_join.try_update(Option::take).flatten() {
+                controls.join(name);
+            }
         }
     });
     let name = RwSignal::new(info.viewer_name.clone().unwrap_or_default());
-    let room = info.room.clone();
+    let name_problem = RwSignal::new(None::<Invalid>);
+    let is_guest = info.viewer_name.is_none();
     let ready = move || signals.local.get().is_some() || signals.no_devices.get();
-    let busy = move || join.pending().get() || signals.phase.get() == CallPhase::Joining;
+    let busy = move || ticket.pending().get() || signals.phase.get() == CallPhase::Joining;
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if !ready() || busy() {
             return;
         }
-        join.dispatch(JoinMeeting {
-            room: room.clone(),
-            display_name: name.get_untracked(),
-        });
+        let typed = name.get_untracked();
+        let checked = match DisplayName::parse(&typed) {
+            Ok(valid) => valid.into_inner(),
+            Err(problem) if is_guest || !typed.trim().is_empty() => {
+                name_problem.set(Some(problem));
+                return;
+            }
+            // A member with an empty field joins under the account name.
+            Err(_) => String::new(),
+        };
+        name_problem.set(None);
+        if !controls.join(checked.clone()) {
+            want_join.set(Some(checked));
+            fetch_ticket();
+        }
     };
     let local = Signal::derive(move || signals.local.get());
     view! {
@@ -114,6 +148,9 @@ fn PreJoin(info: MeetingInfo, controls: CallControls) -> impl IntoView {
                 {move || (signals.phase.get() == CallPhase::Failed).then(|| view! {
                     <p class="alert error" role="alert">{t.call_failed}</p>
                 })}
+                {move || signals.notice.get().map(|code| view! {
+                    <p class="alert error" role="alert">{t.signaling_error(code)}</p>
+                })}
                 <form on:submit=on_submit>
                     <FormAlert error/>
                     <label for="display_name">{t.your_name}</label>
@@ -127,8 +164,11 @@ fn PreJoin(info: MeetingInfo, controls: CallControls) -> impl IntoView {
                         value=info.viewer_name.clone().unwrap_or_default()
                         on:input=move |ev| name.set(event_target_value(&ev))
                         aria-describedby="display_name-error"
+                        aria-invalid=move || name_problem.get().map(|_| "true")
                     />
-                    <FieldError error field="display_name"/>
+                    <p class="field-error" id="display_name-error" role="alert">
+                        {move || name_problem.get().map(|p| t.invalid(p))}
+                    </p>
                     <button type="submit" class="join" disabled=move || !ready() || busy()>
                         {move || if busy() { t.joining } else { t.join_button }}
                     </button>

@@ -161,10 +161,12 @@ pub async fn get_room(room: String) -> AppResult<MeetingInfo> {
 
 /// Issues a room token for the caller: members join under their account
 /// (host if they organized the meeting), guests under the name they typed.
+/// The name may be empty (then it comes with the socket's `join`).
 ///
 /// # Errors
-/// [`AppError::NotFound`] for an unknown room; the display-name errors of
-/// [`crate::auth::DisplayName::parse`] for a guest without a valid name.
+/// [`AppError::NotFound`] for an unknown room;
+/// [`crate::error::Invalid::DisplayNameTooLong`] for a name that is there
+/// but too long.
 #[server(endpoint = "join_meeting")]
 pub async fn join_meeting(
     room: String,
@@ -177,10 +179,13 @@ pub async fn join_meeting(
         .await?
         .ok_or(AppError::NotFound)?;
     let viewer = crate::auth::session::viewer();
-    let name = match (&viewer, DisplayName::parse(&display_name)) {
-        (_, Ok(name)) => name.into_inner(),
-        (Some(user), Err(_)) => user.display_name.clone(),
-        (None, Err(problem)) => return Err(problem.into()),
+    // A guest may leave the name empty here and give it with `join` on
+    // the socket (the pre-join screen fetches its ticket before the name
+    // is typed); a name that is there must be valid.
+    let name = match (&viewer, display_name.trim().is_empty()) {
+        (Some(user), true) => user.display_name.clone(),
+        (None, true) => String::new(),
+        (_, false) => DisplayName::parse(&display_name)?.into_inner(),
     };
     let keys = use_context::<crate::auth::session::TokenKeys>()
         .ok_or_else(|| AppError::internal("context", "TokenKeys not provided"))?;

@@ -65,6 +65,12 @@ pub struct IceServer {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
+    /// Enter the room (the socket waits in standby until this). `name`
+    /// may be empty for members, who then appear under their account name.
+    Join {
+        #[serde(default)]
+        name: String,
+    },
     /// An SDP offer for peer `to`.
     Offer { to: PeerId, sdp: String },
     /// An SDP answer for peer `to`.
@@ -98,14 +104,20 @@ pub enum ErrorCode {
     RateLimited,
     /// The server could not do it (e.g. the database is down).
     Internal,
+    /// Anything but `join` (or `leave`) before joining.
+    NotJoined,
+    /// `join` a second time.
+    AlreadyJoined,
+    /// `join` without a usable name, from a guest.
+    NameRequired,
 }
 
 /// Server → browser.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
-    /// First message after the upgrade: your id, who is already here (they
-    /// expect your offers), the recent chat, and the ICE servers to use.
+    /// The answer to `join`: your id, who is already here (they expect
+    /// your offers), the recent chat, and the ICE servers to use.
     Welcome {
         you: PeerId,
         peers: Vec<PeerInfo>,
@@ -200,6 +212,15 @@ mod tests {
             text: "привет <b>".into(),
         });
         round_trip_client(ClientMessage::Leave);
+        round_trip_client(ClientMessage::Join {
+            name: "Анна".into(),
+        });
+        assert_eq!(
+            serde_json::from_str::<ClientMessage>(r#"{"type":"join"}"#).unwrap(),
+            ClientMessage::Join {
+                name: String::new()
+            }
+        );
     }
 
     #[test]

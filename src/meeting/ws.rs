@@ -1,15 +1,19 @@
 //! `GET /ws/meeting/{room}`: the signaling socket.
 //!
 //! Admission is checked before the upgrade: a room token (`?token=`, from
-//! [`super::join_meeting`]) for that room, or a session cookie. One task
-//! per connection reads the socket, writes the peer's queue, and pings;
-//! a socket silent for [`MeetingSettings::peer_timeout_ms`] is closed.
+//! [`super::join_meeting`]) for that room, or a session cookie. The socket
+//! then waits in standby — the pre-join screen opens it ahead of time —
+//! until the client sends `join`; only then is the peer in the room. One
+//! task per connection reads the socket, writes the peer's queue, and
+//! pings; a socket silent for [`MeetingSettings::peer_timeout_ms`] is
+//! closed.
 
 use super::hub::{encode, HubHandle, Membership};
 use super::protocol::{ClientMessage, ErrorCode, ServerMessage, MAX_MESSAGE_BYTES};
 use super::token::{self, Admission, Identity};
 use super::{db, MeetingSettings, RoomId};
 use crate::auth::session::{TokenKeys, Viewer};
+use crate::auth::DisplayName;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -68,56 +72,57 @@ pub async fn upgrade(
         .max_frame_size(MAX_MESSAGE_BYTES * 4)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
-        .on_upgrade(move |socket| async move {
-            match hub.join(room.as_str(), &meeting.id, admission).await {
-                Ok(membership) => serve(socket, hub, membership).await,
-                Err(_) => {
-                    let mut socket = socket;
-                    let _ = socket
-                        .send(Message::Text(encode(&ServerMessage::Error {
-                            code: ErrorCode::Internal,
-                            message: "cannot join the room right now".into(),
-                        })))
-                        .await;
-                }
-            }
-        })
+        .on_upgrade(move |socket| serve(socket, hub, room, meeting.id, admission))
 }
 
-async fn serve(mut socket: WebSocket, hub: HubHandle, mut membership: Membership) {
+/// One signaling connection: in standby until the client sends `join`,
+/// then in the room until it leaves, or its socket closes or times out.
+async fn serve(
+    mut socket: WebSocket,
+    hub: HubHandle,
+    room: RoomId,
+    meeting_id: String,
+    admission: Admission,
+) {
     let settings: MeetingSettings = hub.settings().clone();
     let timeout = Duration::from_millis(settings.peer_timeout_ms);
     let mut ping = interval(Duration::from_millis(settings.ping_interval_ms));
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    let mut membership: Option<Membership> = None;
     loop {
         tokio::select! {
             incoming = socket.recv() => {
                 let Some(Ok(message)) = incoming else { break };
                 last_heard = Instant::now();
-                match message {
-                    Message::Text(text) => {
-                        match handle_text(&hub, &membership, text.as_str()).await {
-                            Flow::Continue => {}
-                            Flow::Reply(reply) => {
-                                if socket.send(Message::Text(encode(&reply))).await.is_err() {
-                                    break;
-                                }
+                let flow = match message {
+                    Message::Text(text) => match &membership {
+                        Some(membership) => handle_text(&hub, membership, text.as_str()).await,
+                        None => match enter(&hub, &room, &meeting_id, &admission, text.as_str()).await {
+                            Ok(joined) => {
+                                membership = Some(joined);
+                                Flow::Continue
                             }
-                            Flow::Leave => break,
-                        }
-                    }
+                            Err(flow) => flow,
+                        },
+                    },
                     Message::Binary(_) => {
-                        let reply = error(ErrorCode::Malformed, "binary frames are not part of the protocol");
+                        Flow::Reply(error(ErrorCode::Malformed, "binary frames are not part of the protocol"))
+                    }
+                    Message::Ping(_) | Message::Pong(_) => Flow::Continue,
+                    Message::Close(_) => Flow::Leave,
+                };
+                match flow {
+                    Flow::Continue => {}
+                    Flow::Reply(reply) => {
                         if socket.send(Message::Text(encode(&reply))).await.is_err() {
                             break;
                         }
                     }
-                    Message::Ping(_) | Message::Pong(_) => {}
-                    Message::Close(_) => break,
+                    Flow::Leave => break,
                 }
             }
-            outgoing = membership.outbox.recv() => {
+            outgoing = next_outgoing(&mut membership) => {
                 // `None`: the hub evicted this peer.
                 let Some(bytes) = outgoing else { break };
                 if socket.send(Message::Text(bytes)).await.is_err() {
@@ -126,7 +131,7 @@ async fn serve(mut socket: WebSocket, hub: HubHandle, mut membership: Membership
             }
             _ = ping.tick() => {
                 if last_heard.elapsed() > timeout {
-                    tracing::debug!(peer = %membership.peer, "signaling socket timed out");
+                    tracing::debug!(room = %room.as_str(), "signaling socket timed out");
                     break;
                 }
                 if socket.send(Message::Ping(Default::default())).await.is_err() {
@@ -135,8 +140,58 @@ async fn serve(mut socket: WebSocket, hub: HubHandle, mut membership: Membership
             }
         }
     }
-    hub.leave(&membership.room, membership.peer);
+    if let Some(membership) = membership {
+        hub.leave(&membership.room, membership.peer);
+    }
     let _ = socket.send(Message::Close(None)).await;
+}
+
+/// The next message queued for this peer; never resolves in standby.
+async fn next_outgoing(
+    membership: &mut Option<Membership>,
+) -> Option<axum::extract::ws::Utf8Bytes> {
+    match membership {
+        Some(membership) => membership.outbox.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Standby: the only message that counts is `join`, which enters the room
+/// under the name it carries (or the name in the room token).
+async fn enter(
+    hub: &HubHandle,
+    room: &RoomId,
+    meeting_id: &str,
+    admission: &Admission,
+    text: &str,
+) -> Result<Membership, Flow> {
+    let name = match parse(text).map_err(Flow::Reply)? {
+        ClientMessage::Join { name } => name,
+        ClientMessage::Leave => return Err(Flow::Leave),
+        _ => {
+            return Err(Flow::Reply(error(
+                ErrorCode::NotJoined,
+                describe(ErrorCode::NotJoined),
+            )))
+        }
+    };
+    let name = match DisplayName::parse(&name) {
+        Ok(name) => name.into_inner(),
+        Err(_) if !admission.name.is_empty() => admission.name.clone(),
+        Err(_) => {
+            return Err(Flow::Reply(error(
+                ErrorCode::NameRequired,
+                describe(ErrorCode::NameRequired),
+            )))
+        }
+    };
+    let admission = Admission {
+        identity: admission.identity.clone(),
+        name,
+    };
+    hub.join(room.as_str(), meeting_id, admission)
+        .await
+        .map_err(|_| Flow::Reply(error(ErrorCode::Internal, "cannot join the room right now")))
 }
 
 enum Flow {
@@ -152,18 +207,18 @@ fn error(code: ErrorCode, message: &str) -> ServerMessage {
     }
 }
 
-async fn handle_text(hub: &HubHandle, membership: &Membership, text: &str) -> Flow {
+fn parse(text: &str) -> Result<ClientMessage, ServerMessage> {
     if text.len() > MAX_MESSAGE_BYTES {
-        return Flow::Reply(error(ErrorCode::TooLarge, "message larger than 64 KiB"));
+        return Err(error(ErrorCode::TooLarge, "message larger than 64 KiB"));
     }
-    let message = match serde_json::from_str::<ClientMessage>(text) {
+    serde_json::from_str::<ClientMessage>(text)
+        .map_err(|e| error(ErrorCode::Malformed, &format!("unreadable message: {e}")))
+}
+
+async fn handle_text(hub: &HubHandle, membership: &Membership, text: &str) -> Flow {
+    let message = match parse(text) {
         Ok(message) => message,
-        Err(e) => {
-            return Flow::Reply(error(
-                ErrorCode::Malformed,
-                &format!("unreadable message: {e}"),
-            ))
-        }
+        Err(reply) => return Flow::Reply(reply),
     };
     let from = membership.peer;
     let room = &membership.room;
@@ -183,6 +238,7 @@ async fn handle_text(hub: &HubHandle, membership: &Membership, text: &str) -> Fl
         }
         ClientMessage::Chat { text } => hub.chat(membership, &text).await,
         ClientMessage::Leave => return Flow::Leave,
+        ClientMessage::Join { .. } => Err(ErrorCode::AlreadyJoined),
     };
     match relayed {
         Ok(()) => Flow::Continue,
@@ -198,5 +254,8 @@ fn describe(code: ErrorCode) -> &'static str {
         ErrorCode::InvalidChat => "chat text must be 1 to 2000 characters",
         ErrorCode::RateLimited => "too many messages; slow down",
         ErrorCode::Internal => "the server could not do that right now",
+        ErrorCode::NotJoined => "send join first",
+        ErrorCode::AlreadyJoined => "already in the room",
+        ErrorCode::NameRequired => "a display name (1 to 64 characters) is required",
     }
 }

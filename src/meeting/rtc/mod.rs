@@ -1,6 +1,7 @@
 //! The browser side of a call (hydrate only).
 //!
-//! [`Call`] owns the signaling WebSocket, the map peer id → [`PeerLink`]
+//! [`Call`] owns the signaling WebSocket (opened in standby by the
+//! pre-join screen, so joining is one message), the map peer id → [`PeerLink`]
 //! and every JS callback it registers; dropping it (or [`Call::hang_up`])
 //! detaches and frees them all. Incoming signaling messages go through a
 //! queue and are handled one at a time, in order, by one task, which keeps
@@ -63,18 +64,22 @@ pub(crate) struct Inner {
     pub ice_servers: Vec<IceServer>,
     pub peers: HashMap<PeerId, PeerLink>,
     socket: Option<Socket>,
+    /// Name to send with `join` as soon as the socket opens.
+    pending_join: Option<String>,
     closed: bool,
 }
 
 /// The signaling socket and the callbacks it owns.
 struct Socket {
     ws: WebSocket,
+    _on_open: Closure<dyn FnMut()>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
 }
 
 impl Drop for Socket {
     fn drop(&mut self) {
+        self.ws.set_onopen(None);
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
         let _ = self.ws.close();
@@ -101,28 +106,51 @@ pub struct Call {
 }
 
 impl Call {
-    /// Opens the signaling socket with `ticket` and starts handling
-    /// messages. Progress shows up in `signals`.
-    pub fn start(signals: CallSignals, ticket: JoinTicket) -> Call {
-        signals.phase.set(CallPhase::Joining);
-        signals.my_name.set(ticket.name.clone());
+    /// Opens the signaling socket with `ticket`, in standby: nobody sees us
+    /// until [`Call::join`]. Progress shows up in `signals`.
+    pub fn connect(signals: CallSignals, ticket: JoinTicket) -> Call {
         let inner = Rc::new(RefCell::new(Inner {
             signals,
             me: None,
             ice_servers: Vec::new(),
             peers: HashMap::new(),
             socket: None,
+            pending_join: None,
             closed: false,
         }));
         let (inbox, queue) = mpsc::unbounded::<ServerMessage>();
         match open_socket(&inner, &ticket, inbox) {
             Ok(socket) => inner.borrow_mut().socket = Some(socket),
-            Err(_) => {
-                signals.phase.set(CallPhase::Failed);
-            }
+            Err(_) => inner.borrow_mut().closed = true,
         }
         wasm_bindgen_futures::spawn_local(process(Rc::downgrade(&inner), queue));
         Call { inner }
+    }
+
+    /// Whether the socket is open or opening (else a new ticket is needed).
+    pub fn is_usable(&self) -> bool {
+        let state = self.inner.borrow();
+        !state.closed
+            && state.socket.as_ref().is_some_and(|s| {
+                matches!(s.ws.ready_state(), WebSocket::OPEN | WebSocket::CONNECTING)
+            })
+    }
+
+    /// Enters the room under `name` (sent now, or as soon as the socket
+    /// is open).
+    pub fn join(&self, name: String) {
+        let mut state = self.inner.borrow_mut();
+        state.signals.phase.set(CallPhase::Joining);
+        state.signals.my_name.set(name.clone());
+        let open = state
+            .socket
+            .as_ref()
+            .is_some_and(|s| s.ws.ready_state() == WebSocket::OPEN);
+        if open {
+            state.send(&ClientMessage::Join { name });
+        } else {
+            state.pending_join = Some(name);
+        }
     }
 
     /// Tells the others our microphone/camera state.
@@ -178,6 +206,16 @@ fn open_socket(
     inbox: mpsc::UnboundedSender<ServerMessage>,
 ) -> Result<Socket, JsValue> {
     let ws = WebSocket::new(&socket_url(ticket)?)?;
+    let on_open = {
+        let weak = Rc::downgrade(inner);
+        Closure::<dyn FnMut()>::new(move || {
+            let Some(inner) = weak.upgrade() else { return };
+            let mut state = inner.borrow_mut();
+            if let Some(name) = state.pending_join.take() {
+                state.send(&ClientMessage::Join { name });
+            }
+        })
+    };
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let Some(text) = event.data().as_string() else {
             return;
@@ -192,18 +230,24 @@ fn open_socket(
     let weak = Rc::downgrade(inner);
     let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_event: CloseEvent| {
         let Some(inner) = weak.upgrade() else { return };
-        let (closed, signals) = {
-            let state = inner.borrow();
-            (state.closed, state.signals)
+        let (was_closed, signals) = {
+            let mut state = inner.borrow_mut();
+            let was_closed = state.closed;
+            state.closed = true;
+            (was_closed, state.signals)
         };
-        if !closed {
+        // A socket lost in standby is replaced on the next click on
+        // "Join"; one lost in the call ends it.
+        if !was_closed && signals.phase.get_untracked() != CallPhase::Lobby {
             signals.phase.set(CallPhase::Failed);
         }
     });
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
     Ok(Socket {
         ws,
+        _on_open: on_open,
         _on_message: on_message,
         _on_close: on_close,
     })
@@ -266,6 +310,10 @@ async fn handle(inner: &Rc<RefCell<Inner>>, message: ServerMessage) -> Result<()
             }
         }
         ServerMessage::PeerJoined { peer } => {
+            // Ready before their offer arrives; media is added with the answer.
+            if !inner.borrow().peers.contains_key(&peer.id) {
+                peer::create(inner, peer.id, false)?;
+            }
             signals.peers.update(|peers| {
                 if !peers.iter().any(|p| p.id == peer.id) {
                     peers.push(remote_peer(&peer));
@@ -298,6 +346,10 @@ async fn handle(inner: &Rc<RefCell<Inner>>, message: ServerMessage) -> Result<()
         }
         ServerMessage::Error { code, message } => {
             leptos::logging::warn!("signaling error {code:?}: {message}");
+            // A refused `join` leaves us on the pre-join screen.
+            if signals.phase.get_untracked() == CallPhase::Joining {
+                signals.phase.set(CallPhase::Lobby);
+            }
             signals.notice.set(Some(code));
         }
     }

@@ -1,0 +1,419 @@
+//! Test harness: a real Convene server on `127.0.0.1:0` with its own data
+//! folder and its own database, and HTTP/WebSocket clients that talk to it
+//! the way browsers do.
+//!
+//! SQLite by default. With `TEST_DATABASE_URL=postgres://...` every server
+//! gets a fresh PostgreSQL database (`convene_test_<random hex>`), dropped
+//! again when the [`TestApp`] goes away.
+
+#![allow(dead_code)] // Each test binary uses a different part of it.
+
+use convene::error::AppError;
+use convene::meeting::protocol::{ClientMessage, ServerMessage};
+use convene::server::config::Config;
+use futures::{SinkExt, StreamExt};
+use serde::de::DeserializeOwned;
+use std::hash::{BuildHasher, Hasher};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long a test waits for a message that should arrive.
+pub const PATIENCE: Duration = Duration::from_secs(5);
+
+/// A running server, stopped (and its PostgreSQL database dropped) on drop.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    postgres: Option<PostgresDb>,
+    // Dropped last: the SQLite file lives here.
+    _dir: TempDir,
+}
+
+struct PostgresDb {
+    admin_url: String,
+    name: String,
+}
+
+/// Starts a server with the test configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a server after `adjust` has changed the test configuration.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary data folder");
+    let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.trim().is_empty() => {
+            let name = format!("convene_test_{}", random_hex());
+            create_postgres_database(&admin_url, &name).await;
+            let url = with_database(&admin_url, &name);
+            (Some(url), Some(PostgresDb { admin_url, name }))
+        }
+        _ => (None, None),
+    };
+    let mut config = Config::for_tests(dir.path(), database_url);
+    adjust(&mut config);
+    let running = convene::server::start(config)
+        .await
+        .expect("the server starts");
+    TestApp {
+        addr: running.addr,
+        base: format!("http://{}", running.addr),
+        shutdown: Some(running.shutdown),
+        task: Some(running.task),
+        postgres,
+        _dir: dir,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        // Graceful shutdown waits for open WebSockets; do not wait for it.
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        if let Some(pg) = self.postgres.take() {
+            // Drop is synchronous and may run inside the test's runtime:
+            // do the async clean-up on a thread with its own runtime.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("clean-up runtime");
+                runtime.block_on(async {
+                    use sqlx::Connection as _;
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&pg.admin_url).await {
+                        let _ = sqlx::query(&format!(
+                            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                            pg.name
+                        ))
+                        .execute(&mut conn)
+                        .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn create_postgres_database(admin_url: &str, name: &str) {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL={admin_url} is not reachable: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create the test database");
+}
+
+/// `admin_url` with its database name replaced by `name`.
+fn with_database(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (admin_url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+/// 16 random hex digits (no extra dependency: std's per-process random
+/// hash keys, a counter and the clock).
+pub fn random_hex() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    format!("{:016x}", hasher.finish())
+}
+
+/// A browser-like HTTP client: keeps cookies, never follows redirects (so
+/// tests can see them).
+pub fn client() -> reqwest::Client {
+    client_with_jar().0
+}
+
+/// [`client`], with its cookie jar for tests that read or replay cookies.
+pub fn client_with_jar() -> (reqwest::Client, std::sync::Arc<reqwest::cookie::Jar>) {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("HTTP client");
+    (client, jar)
+}
+
+/// The outcome of a server function call, decoded.
+pub struct Called<T> {
+    pub status: reqwest::StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub result: Result<T, AppError>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// POSTs a form to the server function at `/api/{endpoint}`, as the
+    /// hydrated app does, and decodes the JSON answer: the value on 2xx,
+    /// an [`AppError`] otherwise.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Called<T> {
+        let response = client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .form(form)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST /api/{endpoint}: {e}"));
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.expect("response body");
+        let result = if status.is_success() {
+            Ok(serde_json::from_str::<T>(&body).unwrap_or_else(|e| {
+                panic!("/api/{endpoint} answered {status} with unexpected JSON {body:?}: {e}")
+            }))
+        } else {
+            Err(serde_json::from_str::<AppError>(&body).unwrap_or_else(|e| {
+                panic!("/api/{endpoint} answered {status} with a body that is not an AppError {body:?}: {e}")
+            }))
+        };
+        Called {
+            status,
+            headers,
+            result,
+        }
+    }
+
+    /// Like [`TestApp::call`], returning only the decoded result.
+    pub async fn result<T: DeserializeOwned>(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Result<T, AppError> {
+        self.call(client, endpoint, form).await.result
+    }
+
+    /// Registers a fresh account (unique email) and returns it signed in.
+    pub async fn register(&self, name: &str, time_zone: &str) -> TestUser {
+        let (client, jar) = client_with_jar();
+        let user = TestUser {
+            client,
+            jar,
+            email: format!("{}-{}@example.com", name.to_lowercase(), random_hex()),
+            password: "correct horse battery staple".to_owned(),
+            name: name.to_owned(),
+        };
+        self.result::<()>(
+            &user.client,
+            "register",
+            &[
+                ("email", &user.email),
+                ("display_name", &user.name),
+                ("password", &user.password),
+                ("time_zone", time_zone),
+                ("next", "/calendar"),
+            ],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("register {}: {e:?}", user.email));
+        user
+    }
+
+    /// Schedules a meeting as `user`; returns `(id, room)`.
+    pub async fn create_meeting(
+        &self,
+        user: &TestUser,
+        title: &str,
+        invitees: &str,
+    ) -> (String, String) {
+        let meeting: convene::calendar::ScheduledMeeting = self
+            .result(
+                &user.client,
+                "create_meeting",
+                &[
+                    ("title", title),
+                    ("date", "2026-11-25"),
+                    ("time", "15:00"),
+                    ("duration_min", "45"),
+                    ("time_zone", "Asia/Tokyo"),
+                    ("invitees", invitees),
+                ],
+            )
+            .await
+            .expect("create_meeting");
+        (meeting.id, meeting.room)
+    }
+
+    /// A room token for `room`: as `client`'s account, or as a guest
+    /// called `display_name`.
+    pub async fn join(&self, client: &reqwest::Client, room: &str, display_name: &str) -> String {
+        let ticket: convene::meeting::JoinTicket = self
+            .result(
+                client,
+                "join_meeting",
+                &[("room", room), ("display_name", display_name)],
+            )
+            .await
+            .expect("join_meeting");
+        ticket.token
+    }
+
+    /// `ws://.../ws/meeting/{room}` with an optional `?token=`.
+    pub fn ws_url(&self, room: &str, token: Option<&str>) -> String {
+        match token {
+            Some(token) => format!("ws://{}/ws/meeting/{room}?token={token}", self.addr),
+            None => format!("ws://{}/ws/meeting/{room}", self.addr),
+        }
+    }
+
+    /// Joins `room` as a guest and opens its signaling socket.
+    pub async fn connect_guest(&self, room: &str, name: &str) -> WsClient {
+        let token = self.join(&client(), room, name).await;
+        WsClient::connect(&self.ws_url(room, Some(&token))).await
+    }
+}
+
+impl TestUser {
+    /// The `Cookie` header this user's browser sends to `app`.
+    pub fn cookie_header(&self, app: &TestApp) -> String {
+        use reqwest::cookie::CookieStore as _;
+        let url = app.base.parse().expect("base URL");
+        self.jar
+            .cookies(&url)
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+/// A signed-in account and its browser.
+pub struct TestUser {
+    pub client: reqwest::Client,
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
+    pub email: String,
+    pub password: String,
+    pub name: String,
+}
+
+/// A signaling client: a real WebSocket.
+pub struct WsClient {
+    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl WsClient {
+    /// Opens the socket; panics if the upgrade is refused.
+    pub async fn connect(url: &str) -> WsClient {
+        let (stream, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .unwrap_or_else(|e| panic!("WebSocket upgrade of {url}: {e}"));
+        WsClient { stream }
+    }
+
+    pub async fn send(&mut self, message: &ClientMessage) {
+        let text = serde_json::to_string(message).expect("encode");
+        self.send_raw(&text).await;
+    }
+
+    pub async fn send_raw(&mut self, text: &str) {
+        self.stream
+            .send(Message::Text(text.into()))
+            .await
+            .expect("send on the signaling socket");
+    }
+
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) {
+        self.stream
+            .send(Message::Binary(bytes.into()))
+            .await
+            .expect("send on the signaling socket");
+    }
+
+    /// The next protocol message (control frames are skipped; reading
+    /// also answers the server's pings). Panics after [`PATIENCE`].
+    pub async fn recv(&mut self) -> ServerMessage {
+        self.recv_within(PATIENCE)
+            .await
+            .unwrap_or_else(|| panic!("no message within {PATIENCE:?}"))
+    }
+
+    /// The next protocol message, or `None` when nothing came within
+    /// `wait` or the socket closed.
+    pub async fn recv_within(&mut self, wait: Duration) -> Option<ServerMessage> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .ok()??;
+            match frame.ok()? {
+                Message::Text(text) => {
+                    return Some(serde_json::from_str(text.as_str()).unwrap_or_else(|e| {
+                        panic!("server sent something that is not a ServerMessage: {text}: {e}")
+                    }))
+                }
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    /// Leaves standby: sends `join` (under the token's name) and returns
+    /// the `welcome` that answers it.
+    pub async fn welcome(&mut self) -> Welcome {
+        self.send(&ClientMessage::Join {
+            name: String::new(),
+        })
+        .await;
+        match self.recv().await {
+            ServerMessage::Welcome {
+                you,
+                peers,
+                chat,
+                ice_servers: _,
+            } => Welcome { you, peers, chat },
+            other => panic!("expected welcome, got {other:?}"),
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}
+
+/// The parts of a `welcome` tests look at.
+#[derive(Debug)]
+pub struct Welcome {
+    pub you: convene::meeting::protocol::PeerId,
+    pub peers: Vec<convene::meeting::protocol::PeerInfo>,
+    pub chat: Vec<convene::chat::ChatMessage>,
+}
