@@ -118,7 +118,8 @@ impl NewPassword {
     pub fn parse(raw: &str, email: &Email) -> Result<Self, Invalid> {
         let chars = raw.chars().count();
         let lower = raw.to_lowercase();
-        let one_char_repeated = raw.chars().all(|c| Some(c) == raw.chars().next());
+        let first = raw.chars().next().unwrap_or_default();
+        let one_char_repeated = raw.chars().all(|c| c == first);
         let weak = !(Self::MIN_CHARS..=Self::MAX_CHARS).contains(&chars)
             || one_char_repeated
             || Self::COMMON.contains(&lower.as_str())

@@ -104,7 +104,7 @@ pub fn layout_at(
             cursor = segment_end;
         }
     }
-    events.sort_by(|a, b| (a.day, a.start_min).cmp(&(b.day, b.start_min)));
+    events.sort_by_key(|e| (e.day, e.start_min));
     let sunday = monday + Duration::days(6);
     let range_label = if monday.month() == sunday.month() {
         format!(
