@@ -149,22 +149,20 @@ fn Header() -> impl IntoView {
     let t = use_strings();
     let auth = use_auth();
     let user_nav = move || {
-        Suspend::new(async move {
-            match auth.user.await {
-                Ok(Some(user)) => view! {
-                    <A href="/calendar">{t.nav_calendar}</A>
-                    <span class="who" title=t.signed_in_as>{user.display_name}</span>
-                    <ActionForm action=auth.logout attr:class="inline">
-                        <button type="submit" class="link">{t.nav_sign_out}</button>
-                    </ActionForm>
-                }
-                .into_any(),
-                _ => view! {
-                    <A href="/login">{t.nav_sign_in}</A>
-                    <A href="/signup" attr:class="button small">{t.nav_sign_up}</A>
-                }
-                .into_any(),
+        auth.user.get().map(|user| match user {
+            Ok(Some(user)) => view! {
+                <A href="/calendar">{t.nav_calendar}</A>
+                <span class="who" title=t.signed_in_as>{user.display_name}</span>
+                <ActionForm action=auth.logout attr:class="inline">
+                    <button type="submit" class="link">{t.nav_sign_out}</button>
+                </ActionForm>
             }
+            .into_any(),
+            _ => view! {
+                <A href="/login">{t.nav_sign_in}</A>
+                <A href="/signup" attr:class="button small">{t.nav_sign_up}</A>
+            }
+            .into_any(),
         })
     };
     view! {
@@ -243,8 +241,8 @@ fn HomePage() -> impl IntoView {
             <p class="tagline">{t.tagline}</p>
             <p>{t.home_lead}</p>
             <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match auth.user.await {
+                {move || {
+                    auth.user.get().map(|user| match user {
                         Ok(Some(_)) => view! {
                             <A href="/calendar" attr:class="button">{t.home_cta_calendar}</A>
                         }
@@ -253,8 +251,8 @@ fn HomePage() -> impl IntoView {
                             <A href="/signup" attr:class="button">{t.home_cta_sign_up}</A>
                         }
                         .into_any(),
-                    }
-                })}
+                    })
+                }}
             </Transition>
         </section>
     }

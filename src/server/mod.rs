@@ -94,6 +94,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             )
         })?;
     let addr = listener.local_addr().context("local address")?;
+    // Pages stream in several writes; with Nagle's algorithm each later
+    // write waits for the client's delayed ACK (tens of ms per page).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     let (shutdown, on_shutdown) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(
@@ -138,7 +145,6 @@ fn router(state: ServerState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
-        .layer(axum::middleware::from_fn(app_error_status))
         .layer(axum::middleware::from_fn(redirect_status))
         .layer(axum::middleware::from_fn(api_error_status))
         .layer(axum::middleware::from_fn(context::resolve_locale))
@@ -178,36 +184,6 @@ async fn redirect_status(
         *response.status_mut() = StatusCode::FOUND;
     }
     response
-}
-
-/// server_fn answers every failed server function with 500; give each
-/// [`crate::error::AppError`] the status it documents
-/// ([`crate::error::AppError::status`]), so clients and logs can tell a
-/// refused request (4xx) from a broken server. Plain-form posts are
-/// redirects and are left alone.
-async fn app_error_status(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let response = next.run(request).await;
-    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !response
-            .headers()
-            .contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
-    {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    // Error bodies are a few dozen bytes of JSON.
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
-    };
-    if let Ok(error) = serde_json::from_slice::<crate::error::AppError>(&bytes) {
-        if let Ok(status) = StatusCode::from_u16(error.status()) {
-            parts.status = status;
-        }
-    }
-    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Server functions answer every error with 500; give an [`AppError`] its
