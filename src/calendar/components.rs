@@ -143,9 +143,9 @@ fn EventTile(event: WeekEvent) -> impl IntoView {
     view! {
         <li class="event" class:mine=event.is_organizer style=format!("top:{top}px;height:{height}px") data-testid="event">
             <A href=format!("/calendar/{}", event.meeting_id)>
-                <span class="event-time">{event.time_label}</span>
-                " "
                 <span class="event-title">{event.title}</span>
+                " "
+                <span class="event-time">{event.time_label}</span>
             </A>
         </li>
     }

@@ -34,6 +34,32 @@ pub fn RoomPage() -> impl IntoView {
     }
 }
 
+#[derive(Clone, Copy)]
+enum Icon {
+    Mic,
+    MicOff,
+    Camera,
+    CameraOff,
+    Chat,
+}
+
+/// A 24×24 line icon (inline SVG, so it needs no font); decorative — the
+/// button around it carries the label.
+fn icon(which: Icon) -> impl IntoView {
+    let path = match which {
+        Icon::Mic => "M12 3a3 3 0 0 1 3 3v6a3 3 0 0 1-6 0V6a3 3 0 0 1 3-3zM5 11a7 7 0 0 0 14 0M12 18v3",
+        Icon::MicOff => "M15 9.3V6a3 3 0 0 0-5.7-1.3M9 9v3a3 3 0 0 0 5.1 2.1M19 11a7 7 0 0 1-1.1 3.8M5 11a7 7 0 0 0 11.2 5.6M12 18v3M3 3l18 18",
+        Icon::Camera => "M3 7h11a2 2 0 0 1 2 2v6a2 2 0 0 1-2 2H3zM16 10l5-3v10l-5-3",
+        Icon::CameraOff => "M3 7h11a2 2 0 0 1 2 2v6a2 2 0 0 1-2 2H3zM16 10l5-3v10l-5-3M2 3l19 18",
+        Icon::Chat => "M4 5h16v11H9l-5 4z",
+    };
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+            <path d=path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"></path>
+        </svg>
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Screen {
     PreJoin,
@@ -192,7 +218,7 @@ fn MediaToggles(controls: CallControls) -> impl IntoView {
             title=move || if signals.audio_on.get() { t.mute } else { t.unmute }
             on:click=move |_| controls.toggle_audio()
         >
-            {move || if signals.audio_on.get() { "🎙" } else { "🔇" }}
+            {move || icon(if signals.audio_on.get() { Icon::Mic } else { Icon::MicOff })}
         </button>
         <button
             type="button"
@@ -203,7 +229,7 @@ fn MediaToggles(controls: CallControls) -> impl IntoView {
             title=move || if signals.video_on.get() { t.stop_video } else { t.start_video }
             on:click=move |_| controls.toggle_video()
         >
-            {move || if signals.video_on.get() { "📷" } else { "🚫" }}
+            {move || icon(if signals.video_on.get() { Icon::Camera } else { Icon::CameraOff })}
         </button>
     }
 }
@@ -249,7 +275,7 @@ fn CallStage(controls: CallControls) -> impl IntoView {
                     title=t.chat_toggle
                     on:click=move |_| chat_open.update(|open| *open = !*open)
                 >
-                    "💬"
+                    {icon(Icon::Chat)}
                 </button>
                 <button type="button" class="leave danger" on:click=move |_| controls.leave()>
                     {t.leave}
@@ -336,7 +362,7 @@ fn VideoTile(
             <span class="avatar" aria-hidden="true">{initial}</span>
             <figcaption>
                 <span class="name">{move || name.get()}</span>
-                {move || (!audio.get()).then(|| view! { <span class="muted-badge" title=t.muted aria-label=t.muted>"🔇"</span> })}
+                {move || (!audio.get()).then(|| view! { <span class="muted-badge" title=t.muted role="img" aria-label=t.muted>{icon(Icon::MicOff)}</span> })}
                 {move || (link.get() != LinkState::Connected).then(|| view! { <span class="link-badge">{t.connecting}</span> })}
             </figcaption>
         </figure>
