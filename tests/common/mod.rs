@@ -42,6 +42,35 @@ struct PostgresDb {
     name: String,
 }
 
+/// The runtime every test server runs on: multi-threaded like the
+/// binary's `#[tokio::main]`, and outliving the tests' own runtimes (each
+/// `#[tokio::test]` has one, which only carries that test's clients).
+fn server_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("test-server")
+            .enable_all()
+            .build()
+            .expect("the servers' runtime")
+    })
+}
+
+/// Keeps server start-ups and page renders apart.
+///
+/// `server::start` lists the app's routes with Leptos's
+/// `generate_route_list`, which sets a process-wide flag
+/// (`leptos_server::SuppressResourceLoad`) that makes every `Resource`
+/// created meanwhile, in any server of the process, wait forever: a page
+/// rendered by another test at that moment never answers. A deployment
+/// starts one server before serving, so only tests meet this. Start-ups
+/// take the gate exclusively; [`TestApp::page`] shares it.
+fn start_gate() -> &'static tokio::sync::RwLock<()> {
+    static GATE: std::sync::OnceLock<tokio::sync::RwLock<()>> = std::sync::OnceLock::new();
+    GATE.get_or_init(|| tokio::sync::RwLock::new(()))
+}
+
 /// Starts a server with the test configuration.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -49,6 +78,10 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server after `adjust` has changed the test configuration.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    // `RUST_LOG=convene=debug cargo test ...` shows the servers' logs.
+    if std::env::var_os("RUST_LOG").is_some() {
+        convene::server::telemetry::init();
+    }
     let dir = tempfile::tempdir().expect("temporary data folder");
     let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.trim().is_empty() => {
@@ -61,9 +94,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     };
     let mut config = Config::for_tests(dir.path(), database_url);
     adjust(&mut config);
-    let running = convene::server::start(config)
-        .await
-        .expect("the server starts");
+    let running = {
+        let _starting = start_gate().write().await;
+        server_runtime()
+            .spawn(convene::server::start(config))
+            .await
+            .expect("the start-up task")
+            .expect("the server starts")
+    };
     TestApp {
         addr: running.addr,
         base: format!("http://{}", running.addr),
@@ -169,6 +207,14 @@ pub fn client_with_jar() -> (reqwest::Client, std::sync::Arc<reqwest::cookie::Ja
     (client, jar)
 }
 
+/// A page as the browser received it.
+pub struct Page {
+    pub status: reqwest::StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    /// The HTML.
+    pub body: String,
+}
+
 /// The outcome of a server function call, decoded.
 pub struct Called<T> {
     pub status: reqwest::StatusCode,
@@ -223,6 +269,21 @@ impl TestApp {
         form: &[(&str, &str)],
     ) -> Result<T, AppError> {
         self.call(client, endpoint, form).await.result
+    }
+
+    /// Sends a request for a server-rendered page and reads all of it.
+    /// Every page GET goes through here (see [`start_gate`]).
+    pub async fn page(&self, request: reqwest::RequestBuilder) -> Page {
+        let _rendering = start_gate().read().await;
+        let response = request.send().await.expect("page request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.expect("page body");
+        Page {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// Registers a fresh account (unique email) and returns it signed in.
