@@ -4,24 +4,11 @@
 
 mod common;
 
-use common::{client, spawn_app, TestApp, TestUser};
+use common::{client, spawn_app, tokyo_form, TestApp, TestUser};
 use convene::calendar::{MeetingDetails, ScheduledMeeting, WeekEvent, WeekView};
 use convene::error::{AppError, Invalid};
 use convene::meeting::MeetingInfo;
 use reqwest::header::LOCATION;
-
-/// The form of a meeting on Wednesday 2026-11-25, 15:00–15:45 in Tokyo
-/// (06:00 UTC), with `invitees`.
-fn tokyo_form<'a>(title: &'a str, invitees: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("title", title),
-        ("date", "2026-11-25"),
-        ("time", "15:00"),
-        ("duration_min", "45"),
-        ("time_zone", "Asia/Tokyo"),
-        ("invitees", invitees),
-    ]
-}
 
 async fn week(app: &TestApp, user: &TestUser, week: &str) -> WeekView {
     app.result(&user.client, "get_week", &[("week", week)])

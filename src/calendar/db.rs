@@ -63,13 +63,7 @@ pub async fn insert_meeting(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    for email in &draft.invitees {
-        sqlx::query("INSERT INTO meeting_invitees (meeting_id, email) VALUES ($1, $2)")
-            .bind(&id)
-            .bind(email.as_str())
-            .execute(&mut *tx)
-            .await?;
-    }
+    insert_invitees(&mut tx, &id, &draft.invitees).await?;
     tx.commit().await?;
     Ok(ScheduledMeeting {
         id,
@@ -96,14 +90,23 @@ pub async fn update_meeting(db: &Db, id: &str, draft: &MeetingDraft) -> AppResul
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    for email in &draft.invitees {
+    insert_invitees(&mut tx, id, &draft.invitees).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn insert_invitees(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    meeting_id: &str,
+    invitees: &[crate::auth::Email],
+) -> AppResult<()> {
+    for email in invitees {
         sqlx::query("INSERT INTO meeting_invitees (meeting_id, email) VALUES ($1, $2)")
-            .bind(id)
+            .bind(meeting_id)
             .bind(email.as_str())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -237,12 +237,6 @@ impl HubHandle {
         Ok(())
     }
 
-    /// How many peers are connected across all rooms.
-    pub fn peer_count(&self) -> usize {
-        let rooms: Vec<Arc<Room>> = lock(&self.0.rooms).values().cloned().collect();
-        rooms.iter().map(|room| lock(&room.peers).len()).sum()
-    }
-
     /// Tells a room that peers are gone; evicts, recursively, anyone too
     /// slow to take that news either.
     fn announce_departures(&self, room: &Arc<Room>, mut gone: Vec<PeerId>) {
@@ -288,10 +282,5 @@ impl Room {
             peers.remove(id);
         }
         full
-    }
-
-    /// Whether `peer` is (still) in this room.
-    pub fn contains(&self, peer: PeerId) -> bool {
-        lock(&self.peers).contains_key(&peer)
     }
 }

@@ -320,18 +320,7 @@ impl TestApp {
         invitees: &str,
     ) -> (String, String) {
         let meeting: convene::calendar::ScheduledMeeting = self
-            .result(
-                &user.client,
-                "create_meeting",
-                &[
-                    ("title", title),
-                    ("date", "2026-11-25"),
-                    ("time", "15:00"),
-                    ("duration_min", "45"),
-                    ("time_zone", "Asia/Tokyo"),
-                    ("invitees", invitees),
-                ],
-            )
+            .result(&user.client, "create_meeting", &tokyo_form(title, invitees))
             .await
             .expect("create_meeting");
         (meeting.id, meeting.room)
@@ -477,4 +466,17 @@ pub struct Welcome {
     pub you: convene::meeting::protocol::PeerId,
     pub peers: Vec<convene::meeting::protocol::PeerInfo>,
     pub chat: Vec<convene::chat::ChatMessage>,
+}
+
+/// The form of a meeting on Wednesday 2026-11-25, 15:00–15:45 in Tokyo
+/// (06:00 UTC), with `invitees`.
+pub fn tokyo_form<'a>(title: &'a str, invitees: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("date", "2026-11-25"),
+        ("time", "15:00"),
+        ("duration_min", "45"),
+        ("time_zone", "Asia/Tokyo"),
+        ("invitees", invitees),
+    ]
 }
