@@ -91,7 +91,18 @@ async fn serve(
     let mut last_heard = Instant::now();
     let mut membership: Option<Membership> = None;
     loop {
+        // Queued messages go out before the next incoming one is read, so
+        // a client never hears of a consequence before its cause (e.g.
+        // `unknown_peer` for someone whose `peer_left` is still queued).
         tokio::select! {
+            biased;
+            outgoing = next_outgoing(&mut membership) => {
+                // `None`: the hub evicted this peer.
+                let Some(bytes) = outgoing else { break };
+                if socket.send(Message::Text(bytes)).await.is_err() {
+                    break;
+                }
+            }
             incoming = socket.recv() => {
                 let Some(Ok(message)) = incoming else { break };
                 last_heard = Instant::now();
@@ -115,18 +126,14 @@ async fn serve(
                 match flow {
                     Flow::Continue => {}
                     Flow::Reply(reply) => {
-                        if socket.send(Message::Text(encode(&reply))).await.is_err() {
+                        // Same rule for replies: what was queued first goes first.
+                        if flush(&mut socket, &mut membership).await.is_err()
+                            || socket.send(Message::Text(encode(&reply))).await.is_err()
+                        {
                             break;
                         }
                     }
                     Flow::Leave => break,
-                }
-            }
-            outgoing = next_outgoing(&mut membership) => {
-                // `None`: the hub evicted this peer.
-                let Some(bytes) = outgoing else { break };
-                if socket.send(Message::Text(bytes)).await.is_err() {
-                    break;
                 }
             }
             _ = ping.tick() => {
@@ -144,6 +151,19 @@ async fn serve(
         hub.leave(&membership.room, membership.peer);
     }
     let _ = socket.send(Message::Close(None)).await;
+}
+
+/// Sends everything already queued for this peer.
+async fn flush(
+    socket: &mut WebSocket,
+    membership: &mut Option<Membership>,
+) -> Result<(), axum::Error> {
+    if let Some(membership) = membership {
+        while let Ok(bytes) = membership.outbox.try_recv() {
+            socket.send(Message::Text(bytes)).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The next message queued for this peer; never resolves in standby.
