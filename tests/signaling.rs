@@ -41,7 +41,7 @@ fn expect_error(message: ServerMessage, expected: ErrorCode) {
 /// proof that the connection still works and that nothing else was queued
 /// for it before.
 async fn chat_round_trip(ws: &mut WsClient, text: &str) {
-    ws.send(&ClientMessage::Chat { text: text.into() }).await;
+    ws.send(&ClientMessage::Chat { text: text.into(), to: None }).await;
     match ws.recv().await {
         ServerMessage::Chat { message } => assert_eq!(message.text, text),
         other => panic!("expected the chat echo, got {other:?}"),
@@ -152,6 +152,7 @@ async fn a_guest_joins_with_a_name_only() {
         socket
             .send(&ClientMessage::Join {
                 name: blank.to_owned(),
+                resume: None,
             })
             .await;
         match socket.recv().await {
@@ -165,6 +166,7 @@ async fn a_guest_joins_with_a_name_only() {
     socket
         .send(&ClientMessage::Join {
             name: " Nameless Nina ".to_owned(),
+            resume: None,
         })
         .await;
     match socket.recv().await {
@@ -325,21 +327,22 @@ async fn media_changes_reach_the_others_and_later_joiners() {
     a.send(&ClientMessage::Media {
         audio: false,
         video: true,
+        screen: false,
     })
     .await;
-    assert_eq!(
-        b.recv().await,
-        ServerMessage::Media {
-            from: a_id,
-            audio: false,
-            video: true
+    for ws in [&mut a, &mut b] {
+        match ws.recv().await {
+            ServerMessage::PeerUpdated { peer } => {
+                assert_eq!(peer.id, a_id);
+                assert_eq!((peer.audio, peer.video, peer.screen), (false, true, false));
+            }
+            other => panic!("expected peer_updated, got {other:?}"),
         }
-    );
+    }
     let mut c = app.connect_guest(&room, "C").await;
     let welcome = c.welcome().await;
     let listed = welcome.peers.iter().find(|p| p.id == a_id).unwrap();
     assert_eq!((listed.audio, listed.video), (false, true));
-    // Not echoed to the sender.
     assert!(matches!(a.recv().await, ServerMessage::PeerJoined { .. }));
     chat_round_trip(&mut a, "after media").await;
 }
@@ -432,6 +435,7 @@ async fn chat_is_broadcast_verbatim_persisted_and_replayed_to_later_joiners() {
     let texts = ["<b>hi</b>", "привет & \"quotes\"\nline two", "third"];
     a.send(&ClientMessage::Chat {
         text: texts[0].into(),
+        to: None,
     })
     .await;
     let mut seen = Vec::new();
@@ -448,12 +452,14 @@ async fn chat_is_broadcast_verbatim_persisted_and_replayed_to_later_joiners() {
     assert_eq!(seen[0], seen[1], "everyone sees the same message");
     b.send(&ClientMessage::Chat {
         text: texts[1].into(),
+        to: None,
     })
     .await;
     expect_chat(&mut a, texts[1]).await;
     expect_chat(&mut b, texts[1]).await;
     a.send(&ClientMessage::Chat {
         text: format!("  {}  ", texts[2]),
+        to: None,
     })
     .await;
     expect_chat(&mut a, texts[2]).await;
@@ -490,7 +496,7 @@ async fn empty_or_too_long_chat_is_invalid_chat() {
     let mut a = app.connect_guest(&room, "A").await;
     a.welcome().await;
     for text in [String::new(), "  \n\t ".into(), "x".repeat(2001)] {
-        a.send(&ClientMessage::Chat { text }).await;
+        a.send(&ClientMessage::Chat { text, to: None }).await;
         expect_error(a.recv().await, ErrorCode::InvalidChat);
     }
     let longest = "я".repeat(2000);
@@ -550,6 +556,7 @@ async fn a_peer_that_stops_answering_pings_is_dropped() {
     silent
         .send(&ClientMessage::Join {
             name: String::new(),
+            resume: None,
         })
         .await;
     let started = Instant::now();
@@ -608,9 +615,11 @@ async fn peers_in_another_room_never_see_a_rooms_messages() {
     b.send(&ClientMessage::Media {
         audio: false,
         video: false,
+        screen: false,
     })
     .await;
-    assert!(matches!(a.recv().await, ServerMessage::Media { .. }));
+    assert!(matches!(a.recv().await, ServerMessage::PeerUpdated { .. }));
+    assert!(matches!(b.recv().await, ServerMessage::PeerUpdated { .. }));
     chat_round_trip(&mut a, "room one only").await;
     expect_chat(&mut b, "room one only").await;
     b.close().await;
@@ -631,7 +640,7 @@ async fn chat_history_keeps_the_order_messages_were_sent_in() {
     // A burst: many land in the same millisecond.
     let texts: Vec<String> = (0..40).map(|i| format!("message {i}")).collect();
     for text in &texts {
-        a.send(&ClientMessage::Chat { text: text.clone() }).await;
+        a.send(&ClientMessage::Chat { text: text.clone(), to: None }).await;
     }
     for text in &texts {
         expect_chat(&mut a, text).await;
@@ -672,7 +681,14 @@ async fn an_expired_room_token_is_refused() {
 
 #[tokio::test]
 async fn a_peer_that_cannot_keep_up_is_evicted() {
-    let app = spawn_app_with(|config| config.meeting.peer_queue = 4).await;
+    let app = spawn_app_with(|config| {
+        config.meeting.peer_queue = 4;
+        // Only the full queue may end the slow peer here, not the rate
+        // limit nor the keep-alive timeout.
+        config.meeting.rate_burst = 100_000;
+        config.meeting.peer_timeout_ms = 30_000;
+    })
+    .await;
     let ann = app.register("Ann", "UTC").await;
     let (_, room) = app.create_meeting(&ann, "Standup", "").await;
     let mut fast = app.connect_guest(&room, "Fast").await;
@@ -681,6 +697,7 @@ async fn a_peer_that_cannot_keep_up_is_evicted() {
     let mut slow = app.connect_guest(&room, "Slow").await;
     slow.send(&ClientMessage::Join {
         name: String::new(),
+        resume: None,
     })
     .await;
     let slow_id = match fast.recv().await {

@@ -16,6 +16,8 @@ pub async fn insert_message(
     let message = ChatMessage {
         id: new_id(),
         from_name: sender_name.to_owned(),
+        from: None,
+        to: None,
         text: text.as_str().to_owned(),
         sent_at_ms: next_sent_at(),
     };
@@ -53,7 +55,7 @@ fn next_sent_at() -> i64 {
 pub async fn recent_messages(db: &Db, meeting_id: &str) -> AppResult<Vec<ChatMessage>> {
     let rows = sqlx::query(
         "SELECT id, sender_name, body, sent_at FROM chat_messages \
-         WHERE meeting_id = $1 ORDER BY sent_at DESC, id DESC LIMIT $2",
+         WHERE meeting_id = $1 AND deleted_at IS NULL ORDER BY sent_at DESC, id DESC LIMIT $2",
     )
     .bind(meeting_id)
     .bind(HISTORY_LEN as i64)
@@ -64,10 +66,27 @@ pub async fn recent_messages(db: &Db, meeting_id: &str) -> AppResult<Vec<ChatMes
         .map(|r| ChatMessage {
             id: r.get("id"),
             from_name: r.get("sender_name"),
+            from: None,
+            to: None,
             text: r.get("body"),
             sent_at_ms: r.get("sent_at"),
         })
         .collect();
     messages.reverse();
     Ok(messages)
+}
+
+/// Marks a message of this meeting deleted; `false` when there is no
+/// such (undeleted) message in this meeting.
+pub async fn delete_message(db: &Db, meeting_id: &str, id: &str) -> AppResult<bool> {
+    let done = sqlx::query(
+        "UPDATE chat_messages SET deleted_at = $1 \
+         WHERE id = $2 AND meeting_id = $3 AND deleted_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .bind(meeting_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -198,6 +198,70 @@ pub struct Strings {
     pub signal_refused: &'static str,
     pub signal_rate_limited: &'static str,
     pub signal_unavailable: &'static str,
+    pub signal_forbidden: &'static str,
+    pub signal_video_limit: &'static str,
+    pub share_screen: &'static str,
+    pub stop_sharing: &'static str,
+    pub raise_hand: &'static str,
+    pub lower_hand: &'static str,
+    pub reactions: &'static str,
+    pub react: &'static str,
+    pub devices: &'static str,
+    pub speaker: &'static str,
+    pub default_device: &'static str,
+    pub close: &'static str,
+    pub role_host: &'static str,
+    pub role_cohost: &'static str,
+    pub hand_raised: &'static str,
+    pub raised_hands: &'static str,
+    pub ask_unmute: &'static str,
+    pub mute_someone: &'static str,
+    pub stop_someones_video: &'static str,
+    pub make_cohost: &'static str,
+    pub remove_cohost: &'static str,
+    pub lower_someones_hand: &'static str,
+    pub remove_participant: &'static str,
+    pub message_privately: &'static str,
+    pub confirm_remove: &'static str,
+    pub remove: &'static str,
+    pub end_for_all: &'static str,
+    pub confirm_end: &'static str,
+    pub end_confirm_button: &'static str,
+    pub who_can_join: &'static str,
+    pub access_open: &'static str,
+    pub access_ask: &'static str,
+    pub access_locked: &'static str,
+    pub lobby_title: &'static str,
+    pub admit: &'static str,
+    pub deny: &'static str,
+    pub admit_all: &'static str,
+    pub guest: &'static str,
+    pub waiting_title: &'static str,
+    pub waiting_body: &'static str,
+    pub closed_removed: &'static str,
+    pub closed_ended: &'static str,
+    pub closed_denied: &'static str,
+    pub closed_rate_limited: &'static str,
+    pub closed_replaced: &'static str,
+    pub muted_you: &'static str,
+    pub video_off_you: &'static str,
+    pub unmute_request: &'static str,
+    pub dismiss: &'static str,
+    pub quality_good: &'static str,
+    pub quality_fair: &'static str,
+    pub quality_poor: &'static str,
+    pub quality_unknown: &'static str,
+    pub speaking: &'static str,
+    pub screen_of: &'static str,
+    pub your_screen: &'static str,
+    pub send_to: &'static str,
+    pub everyone: &'static str,
+    pub private_to: &'static str,
+    pub private_from: &'static str,
+    pub delete_message: &'static str,
+    pub unread: &'static str,
+    pub knocking: &'static str,
+    pub audio_only_short: &'static str,
 
     pub weekdays_short: [&'static str; 7],
     pub months_short: [&'static str; 12],
@@ -268,12 +332,26 @@ impl Strings {
             ErrorCode::RateLimited => self.signal_rate_limited,
             ErrorCode::Internal => self.signal_unavailable,
             ErrorCode::NameRequired => self.err_display_name_empty,
+            ErrorCode::Forbidden => self.signal_forbidden,
+            ErrorCode::VideoLimit => self.signal_video_limit,
             ErrorCode::Malformed
+            | ErrorCode::InvalidReaction
+            | ErrorCode::NotFound
             | ErrorCode::TooLarge
             | ErrorCode::UnknownPeer
             | ErrorCode::NotJoined
             | ErrorCode::AlreadyJoined => self.signal_refused,
         }
+    }
+
+    /// Fills `{name}` in one of the templates above.
+    pub fn with_name(&self, template: &str, name: &str) -> String {
+        template.replace("{name}", name)
+    }
+
+    /// Fills `{n}` in one of the templates above.
+    pub fn with_count(&self, template: &str, n: usize) -> String {
+        template.replace("{n}", &n.to_string())
     }
 
     /// "Mon 16 Nov" style label for a day.

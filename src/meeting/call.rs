@@ -5,7 +5,9 @@
 //! commands do nothing (a call only exists after hydration). The view never
 //! touches web-sys itself.
 
-use super::protocol::{ErrorCode, PeerId};
+use super::protocol::{
+    ClientMessage, CloseReason, ErrorCode, Knock, PeerId, PeerInfo, RoomAccess, RoomRole, TrackKind,
+};
 use crate::chat::ChatMessage;
 use leptos::prelude::*;
 
@@ -51,11 +53,15 @@ pub enum CallPhase {
     Lobby,
     /// Join requested; waiting for the room token and the socket.
     Joining,
+    /// Knocked: a host or co-host must let us in.
+    Waiting,
     InCall,
-    /// The signaling socket dropped; trying again.
+    /// The signaling socket dropped; reconnecting to resume the same peer.
     Reconnecting,
     /// Left on purpose.
     Left,
+    /// The server ended our part: removed, denied, meeting ended...
+    Closed(CloseReason),
     /// Could not join or lost the connection for good.
     Failed,
 }
@@ -69,15 +75,106 @@ pub enum LinkState {
     Failed,
 }
 
+/// Connection quality to one peer, from `getStats()` (round-trip time and
+/// packet loss of the last few seconds).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Quality {
+    #[default]
+    Unknown,
+    Good,
+    Fair,
+    Poor,
+}
+
 /// Someone else in the call.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RemotePeer {
     pub id: PeerId,
     pub name: String,
+    pub role: RoomRole,
     pub audio: bool,
     pub video: bool,
+    pub screen: bool,
+    /// Place in the raised-hands order.
+    pub hand: Option<u64>,
+    pub audio_only: bool,
+    /// Their signaling socket dropped; they may come back.
+    pub reconnecting: bool,
     pub link: LinkState,
+    pub quality: Quality,
+    pub speaking: bool,
+    /// Camera and microphone.
     pub stream: Option<StreamHandle>,
+    /// Their shared screen, while they share it.
+    pub screen_stream: Option<StreamHandle>,
+}
+
+impl RemotePeer {
+    /// A peer as the server described it, not yet connected.
+    pub fn from_info(info: &PeerInfo) -> Self {
+        RemotePeer {
+            id: info.id,
+            name: info.name.clone(),
+            role: info.role,
+            audio: info.audio,
+            video: info.video,
+            screen: info.screen,
+            hand: info.hand,
+            audio_only: info.audio_only,
+            reconnecting: info.reconnecting,
+            link: LinkState::Connecting,
+            quality: Quality::Unknown,
+            speaking: false,
+            stream: None,
+            screen_stream: None,
+        }
+    }
+
+    /// Takes the server's newer description, keeping the media.
+    pub fn apply(&mut self, info: &PeerInfo) {
+        self.name = info.name.clone();
+        self.role = info.role;
+        self.audio = info.audio;
+        self.video = info.video;
+        self.screen = info.screen;
+        self.hand = info.hand;
+        self.audio_only = info.audio_only;
+        self.reconnecting = info.reconnecting;
+        if !info.screen {
+            self.screen_stream = None;
+        }
+    }
+}
+
+/// A camera, microphone or speaker the browser offers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Device {
+    pub kind: DeviceKind,
+    pub id: String,
+    pub label: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DeviceKind {
+    Camera,
+    Microphone,
+    Speaker,
+}
+
+/// A reaction floating over someone's tile for a few seconds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShownReaction {
+    /// Unique on this page, for keyed lists.
+    pub key: u64,
+    pub from: PeerId,
+    pub emoji: String,
+}
+
+/// Something a moderator did to us, shown until dismissed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModeratorNotice {
+    MutedBy(PeerId, TrackKind),
+    UnmuteRequest(PeerId),
 }
 
 /// Everything the call view renders from.
@@ -86,14 +183,31 @@ pub struct CallSignals {
     pub phase: RwSignal<CallPhase>,
     pub me: RwSignal<Option<PeerId>>,
     pub my_name: RwSignal<String>,
+    pub role: RwSignal<RoomRole>,
+    pub access: RwSignal<RoomAccess>,
+    /// Above the mesh limit: no camera, no screen share.
+    pub audio_only: RwSignal<bool>,
     pub local: RwSignal<Option<StreamHandle>>,
+    /// Our shared screen, while sharing.
+    pub local_screen: RwSignal<Option<StreamHandle>>,
     /// Camera/microphone could not be opened.
     pub no_devices: RwSignal<bool>,
     pub audio_on: RwSignal<bool>,
     pub video_on: RwSignal<bool>,
+    pub my_hand: RwSignal<Option<u64>>,
+    pub me_speaking: RwSignal<bool>,
     /// Others, in the order they were first seen.
     pub peers: RwSignal<Vec<RemotePeer>>,
+    /// Who knocks (moderators only).
+    pub lobby: RwSignal<Vec<Knock>>,
     pub chat: RwSignal<Vec<ChatMessage>>,
+    pub reactions: RwSignal<Vec<ShownReaction>>,
+    pub moderator_notice: RwSignal<Option<ModeratorNotice>>,
+    pub devices: RwSignal<Vec<Device>>,
+    /// Chosen device ids (`None`: the browser's default).
+    pub camera_id: RwSignal<Option<String>>,
+    pub microphone_id: RwSignal<Option<String>>,
+    pub speaker_id: RwSignal<Option<String>>,
     /// Last refusal from the signaling server, shown until the next one.
     pub notice: RwSignal<Option<ErrorCode>>,
 }
@@ -104,12 +218,25 @@ impl CallSignals {
             phase: RwSignal::new(CallPhase::Lobby),
             me: RwSignal::new(None),
             my_name: RwSignal::new(String::new()),
+            role: RwSignal::new(RoomRole::Participant),
+            access: RwSignal::new(RoomAccess::Open),
+            audio_only: RwSignal::new(false),
             local: RwSignal::new(None),
+            local_screen: RwSignal::new(None),
             no_devices: RwSignal::new(false),
             audio_on: RwSignal::new(true),
             video_on: RwSignal::new(true),
+            my_hand: RwSignal::new(None),
+            me_speaking: RwSignal::new(false),
             peers: RwSignal::new(Vec::new()),
+            lobby: RwSignal::new(Vec::new()),
             chat: RwSignal::new(Vec::new()),
+            reactions: RwSignal::new(Vec::new()),
+            moderator_notice: RwSignal::new(None),
+            devices: RwSignal::new(Vec::new()),
+            camera_id: RwSignal::new(None),
+            microphone_id: RwSignal::new(None),
+            speaker_id: RwSignal::new(None),
             notice: RwSignal::new(None),
         }
     }
@@ -121,6 +248,17 @@ impl CallSignals {
                 f(peer);
             }
         });
+    }
+
+    /// The name of peer `id` (empty if unknown).
+    pub fn name_of(&self, id: PeerId) -> String {
+        self.peers.with_untracked(|peers| {
+            peers
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default()
+        })
     }
 }
 
@@ -231,16 +369,63 @@ impl CallControls {
         }
     }
 
-    /// Sends a chat message to everyone.
-    pub fn send_chat(&self, text: String) {
+    /// Sends a chat message to everyone, or privately to `to`.
+    pub fn send_chat(&self, text: String, to: Option<PeerId>) {
+        self.send(ClientMessage::Chat { text, to });
+    }
+
+    /// Sends one protocol message as is (hands, reactions, moderation).
+    /// The server decides whether we may; a refusal shows as a notice.
+    pub fn send(&self, message: ClientMessage) {
         #[cfg(feature = "hydrate")]
         self.call.with_value(|call| {
             if let Some(call) = call {
-                call.send_chat(text);
+                call.send(&message);
             }
         });
         #[cfg(not(feature = "hydrate"))]
-        let _ = text;
+        let _ = message;
+    }
+
+    /// Raises our hand, or lowers it.
+    pub fn toggle_hand(&self) {
+        let raised = self.signals.my_hand.get_untracked().is_none();
+        self.send(ClientMessage::Hand { raised });
+    }
+
+    /// Starts sharing a screen (the browser asks which), or stops.
+    pub fn toggle_screen(&self) {
+        #[cfg(feature = "hydrate")]
+        self.call.with_value(|call| {
+            if let Some(call) = call {
+                call.toggle_screen();
+            }
+        });
+    }
+
+    /// Switches camera, microphone or speaker mid-call (no renegotiation:
+    /// the new track replaces the old one on every connection).
+    pub fn select_device(&self, kind: DeviceKind, id: String) {
+        #[cfg(feature = "hydrate")]
+        {
+            let call = self.call;
+            super::rtc::media::select_device(self.signals, kind, id, move |kind, track| {
+                call.with_value(|call| {
+                    if let Some(call) = call {
+                        call.replace_track(kind, track);
+                    }
+                });
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (kind, id);
+    }
+
+    /// Lists the cameras, microphones and speakers (labels appear once
+    /// the page may use the camera).
+    pub fn refresh_devices(&self) {
+        #[cfg(feature = "hydrate")]
+        super::rtc::media::refresh_devices(self.signals);
     }
 
     /// Leaves the call (the preview stays open for a rejoin).
@@ -250,6 +435,23 @@ impl CallControls {
             call.hang_up(true);
         }
         self.signals.phase.set(CallPhase::Left);
-        self.signals.peers.set(Vec::new());
+        self.reset();
+    }
+
+    /// Forgets the room's state after the call (a rejoin starts afresh).
+    pub fn reset(&self) {
+        let s = self.signals;
+        s.peers.set(Vec::new());
+        s.lobby.set(Vec::new());
+        s.reactions.set(Vec::new());
+        s.my_hand.set(None);
+        s.moderator_notice.set(None);
+        s.audio_only.set(false);
+        s.role.set(RoomRole::Participant);
+        #[cfg(feature = "hydrate")]
+        {
+            super::rtc::media::stop(s.local_screen.get_untracked().as_ref());
+        }
+        s.local_screen.set(None);
     }
 }

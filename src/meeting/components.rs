@@ -2,11 +2,12 @@
 //! after leaving. Everything it shows comes from [`CallSignals`]; every
 //! action goes through [`CallControls`].
 
-use super::call::{CallControls, CallPhase, CallSignals, LinkState, StreamHandle};
-use super::protocol::PeerId;
+use super::call::{CallControls, CallPhase, CallSignals, LinkState, Quality};
+use super::icons::{icon, Icon};
+use super::protocol::CloseReason;
+use super::stage::{CallStage, VideoTile};
 use super::{JoinMeeting, MeetingInfo};
 use crate::auth::DisplayName;
-use crate::chat::components::ChatPanel;
 use crate::error::AppError;
 use crate::error::Invalid;
 use crate::forms::{action_error, FormAlert};
@@ -34,37 +35,13 @@ pub fn RoomPage() -> impl IntoView {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Icon {
-    Mic,
-    MicOff,
-    Camera,
-    CameraOff,
-    Chat,
-}
-
-/// A 24×24 line icon (inline SVG, so it needs no font); decorative — the
-/// button around it carries the label.
-fn icon(which: Icon) -> impl IntoView {
-    let path = match which {
-        Icon::Mic => "M12 3a3 3 0 0 1 3 3v6a3 3 0 0 1-6 0V6a3 3 0 0 1 3-3zM5 11a7 7 0 0 0 14 0M12 18v3",
-        Icon::MicOff => "M15 9.3V6a3 3 0 0 0-5.7-1.3M9 9v3a3 3 0 0 0 5.1 2.1M19 11a7 7 0 0 1-1.1 3.8M5 11a7 7 0 0 0 11.2 5.6M12 18v3M3 3l18 18",
-        Icon::Camera => "M3 7h11a2 2 0 0 1 2 2v6a2 2 0 0 1-2 2H3zM16 10l5-3v10l-5-3",
-        Icon::CameraOff => "M3 7h11a2 2 0 0 1 2 2v6a2 2 0 0 1-2 2H3zM16 10l5-3v10l-5-3M2 3l19 18",
-        Icon::Chat => "M4 5h16v11H9l-5 4z",
-    };
-    view! {
-        <svg class="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
-            <path d=path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"></path>
-        </svg>
-    }
-}
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Screen {
     PreJoin,
+    Waiting,
     Call,
     Left,
+    Closed(CloseReason),
 }
 
 #[component]
@@ -78,16 +55,20 @@ fn Room(info: MeetingInfo) -> impl IntoView {
     // (the pre-join form keeps its state while joining).
     let screen = Memo::new(move |_| match signals.phase.get() {
         CallPhase::Lobby | CallPhase::Joining | CallPhase::Failed => Screen::PreJoin,
+        CallPhase::Waiting => Screen::Waiting,
         CallPhase::InCall | CallPhase::Reconnecting => Screen::Call,
         CallPhase::Left => Screen::Left,
+        CallPhase::Closed(reason) => Screen::Closed(reason),
     });
     view! {
         <Title text=title/>
         <div class="room">
             {move || match screen.get() {
                 Screen::PreJoin => view! { <PreJoin info=info.clone() controls/> }.into_any(),
+                Screen::Waiting => view! { <WaitingScreen controls/> }.into_any(),
                 Screen::Call => view! { <CallStage controls/> }.into_any(),
                 Screen::Left => view! { <LeftScreen controls/> }.into_any(),
+                Screen::Closed(reason) => view! { <ClosedScreen controls reason/> }.into_any(),
             }}
         </div>
     }
@@ -161,7 +142,12 @@ fn PreJoin(info: MeetingInfo, controls: CallControls) -> impl IntoView {
                     audio=Signal::derive(move || signals.audio_on.get())
                     video=Signal::derive(move || signals.video_on.get())
                     link=Signal::stored(LinkState::Connected)
+                    quality=Signal::stored(Quality::Good)
+                    speaking=Signal::stored(false)
+                    hand=Signal::stored(None)
+                    reconnecting=Signal::stored(false)
                     peer=None
+                    signals
                 />
                 <MediaToggles controls/>
             </div>
@@ -171,6 +157,7 @@ fn PreJoin(info: MeetingInfo, controls: CallControls) -> impl IntoView {
                 <p class="muted">{t.organizer} ": " {info.organizer_name.clone()}</p>
                 <h2>{t.prejoin_title}</h2>
                 {move || signals.no_devices.get().then(|| view! { <p class="alert" role="status">{t.no_devices}</p> })}
+                {move || signals.audio_only.get().then(|| view! { <p class="alert" role="status">{t.signal_video_limit}</p> })}
                 {move || (signals.phase.get() == CallPhase::Failed).then(|| view! {
                     <p class="alert error" role="alert">{t.call_failed}</p>
                 })}
@@ -205,7 +192,7 @@ fn PreJoin(info: MeetingInfo, controls: CallControls) -> impl IntoView {
 }
 
 #[component]
-fn MediaToggles(controls: CallControls) -> impl IntoView {
+pub(crate) fn MediaToggles(controls: CallControls) -> impl IntoView {
     let t = use_strings();
     let signals = controls.signals;
     view! {
@@ -235,141 +222,6 @@ fn MediaToggles(controls: CallControls) -> impl IntoView {
 }
 
 #[component]
-fn CallStage(controls: CallControls) -> impl IntoView {
-    let t = use_strings();
-    let signals = controls.signals;
-    let chat_open = RwSignal::new(true);
-    let ids = Memo::new(move |_| {
-        signals
-            .peers
-            .with(|peers| peers.iter().map(|p| p.id).collect::<Vec<_>>())
-    });
-    let count = move || ids.with(Vec::len) + 1;
-    let local = Signal::derive(move || signals.local.get());
-    view! {
-        <section class="stage" class:with-chat=move || chat_open.get() aria-label=t.call_label>
-            <div class="tiles" data-count=count>
-                <VideoTile
-                    stream=local
-                    name=Signal::derive(move || format!("{} ({})", signals.my_name.get(), t.you))
-                    audio=Signal::derive(move || signals.audio_on.get())
-                    video=Signal::derive(move || signals.video_on.get())
-                    link=Signal::stored(LinkState::Connected)
-                    peer=None
-                />
-                <For each=move || ids.get() key=|id| *id let:id>
-                    <RemoteTile signals id/>
-                </For>
-            </div>
-            {move || (ids.with(Vec::is_empty)).then(|| view! { <p class="alone" role="status">{t.alone_in_call}</p> })}
-            {move || signals.notice.get().map(|code| view! {
-                <p class="alert error notice" role="alert">{t.signaling_error(code)}</p>
-            })}
-            <div class="controls" role="toolbar" aria-label=t.call_label>
-                <MediaToggles controls/>
-                <button
-                    type="button"
-                    class="toggle"
-                    aria-pressed=move || chat_open.get().to_string()
-                    aria-label=t.chat_toggle
-                    title=t.chat_toggle
-                    on:click=move |_| chat_open.update(|open| *open = !*open)
-                >
-                    {icon(Icon::Chat)}
-                </button>
-                <button type="button" class="leave danger" on:click=move |_| controls.leave()>
-                    {t.leave}
-                </button>
-            </div>
-            <Show when=move || chat_open.get()>
-                <ChatPanel
-                    messages=Signal::derive(move || signals.chat.get())
-                    on_send=Callback::new(move |text: String| controls.send_chat(text))
-                />
-            </Show>
-        </section>
-    }
-}
-
-#[component]
-fn RemoteTile(signals: CallSignals, id: PeerId) -> impl IntoView {
-    let peer = Memo::new(move |_| {
-        signals
-            .peers
-            .with(|peers| peers.iter().find(|p| p.id == id).cloned())
-    });
-    view! {
-        <VideoTile
-            stream=Signal::derive(move || peer.get().and_then(|p| p.stream))
-            name=Signal::derive(move || peer.get().map(|p| p.name).unwrap_or_default())
-            audio=Signal::derive(move || peer.get().is_none_or(|p| p.audio))
-            video=Signal::derive(move || peer.get().is_none_or(|p| p.video))
-            link=Signal::derive(move || peer.get().map(|p| p.link).unwrap_or(LinkState::Connecting))
-            peer=Some(id)
-        />
-    }
-}
-
-/// One participant's video with their name. `peer: None` is the local
-/// preview (muted, mirrored).
-#[component]
-fn VideoTile(
-    stream: Signal<Option<StreamHandle>>,
-    name: Signal<String>,
-    audio: Signal<bool>,
-    video: Signal<bool>,
-    link: Signal<LinkState>,
-    peer: Option<PeerId>,
-) -> impl IntoView {
-    let t = use_strings();
-    let element = NodeRef::<leptos::html::Video>::new();
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        let stream = stream.get();
-        if let Some(el) = element.get() {
-            super::rtc::media::attach(&el, stream.as_ref());
-        }
-    });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = stream;
-    let is_local = peer.is_none();
-    let initial = move || {
-        name.with(|n| {
-            n.chars()
-                .next()
-                .map(|c| c.to_uppercase().to_string())
-                .unwrap_or_default()
-        })
-    };
-    view! {
-        <figure
-            class="tile"
-            class:local=is_local
-            class:camera-off=move || !video.get()
-            data-testid=if is_local { "local-tile" } else { "remote-tile" }
-            data-peer=peer.map(|p| p.to_string())
-            data-link=move || format!("{:?}", link.get()).to_lowercase()
-        >
-            <video
-                node_ref=element
-                autoplay
-                playsinline
-                muted=is_local
-                prop:muted=is_local
-                data-testid=if is_local { "local-video" } else { "remote-video" }
-                aria-label=move || name.get()
-            ></video>
-            <span class="avatar" aria-hidden="true">{initial}</span>
-            <figcaption>
-                <span class="name">{move || name.get()}</span>
-                {move || (!audio.get()).then(|| view! { <span class="muted-badge" title=t.muted role="img" aria-label=t.muted>{icon(Icon::MicOff)}</span> })}
-                {move || (link.get() != LinkState::Connected).then(|| view! { <span class="link-badge">{t.connecting}</span> })}
-            </figcaption>
-        </figure>
-    }
-}
-
-#[component]
 fn LeftScreen(controls: CallControls) -> impl IntoView {
     let t = use_strings();
     view! {
@@ -377,6 +229,44 @@ fn LeftScreen(controls: CallControls) -> impl IntoView {
             <h1 id="left-title">{t.left_title}</h1>
             <button type="button" on:click=move |_| controls.signals.phase.set(CallPhase::Lobby)>{t.rejoin}</button>
             " "
+            <a href="/calendar">{t.back_to_calendar}</a>
+        </section>
+    }
+}
+
+#[component]
+fn WaitingScreen(controls: CallControls) -> impl IntoView {
+    let t = use_strings();
+    view! {
+        <section class="card narrow waiting" aria-labelledby="waiting-title">
+            <h1 id="waiting-title" role="status">{t.waiting_title}</h1>
+            <p class="muted">{t.waiting_body}</p>
+            <p class="spinner" aria-hidden="true"></p>
+            <button type="button" class="secondary" on:click=move |_| controls.leave()>{t.leave}</button>
+        </section>
+    }
+}
+
+/// The server ended our part of the meeting: say why, and offer what
+/// still makes sense.
+#[component]
+fn ClosedScreen(controls: CallControls, reason: CloseReason) -> impl IntoView {
+    let t = use_strings();
+    controls.reset();
+    let (title, may_rejoin) = match reason {
+        CloseReason::Removed => (t.closed_removed, false),
+        CloseReason::Ended => (t.closed_ended, true),
+        CloseReason::Denied => (t.closed_denied, true),
+        CloseReason::RateLimited => (t.closed_rate_limited, true),
+        CloseReason::Replaced => (t.closed_replaced, true),
+    };
+    view! {
+        <section class="card narrow left" aria-labelledby="closed-title">
+            <h1 id="closed-title">{title}</h1>
+            {may_rejoin.then(|| view! {
+                <button type="button" on:click=move |_| controls.signals.phase.set(CallPhase::Lobby)>{t.rejoin}</button>
+                " "
+            })}
             <a href="/calendar">{t.back_to_calendar}</a>
         </section>
     }

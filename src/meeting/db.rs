@@ -36,3 +36,36 @@ pub async fn find_by_room(db: &Db, room: &RoomId) -> AppResult<Option<RoomMeetin
         time_zone: r.get("time_zone"),
     }))
 }
+
+/// Whether a moderator removed this participant (`user:<id>` or
+/// `guest:<id>`) from this meeting.
+pub async fn is_removed(db: &Db, meeting_id: &str, subject: &str) -> AppResult<bool> {
+    let row = sqlx::query("SELECT 1 FROM meeting_removals WHERE meeting_id = $1 AND subject = $2")
+        .bind(meeting_id)
+        .bind(subject)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Records that a participant was removed; they cannot rejoin.
+pub async fn record_removal(db: &Db, meeting_id: &str, subject: &str) -> AppResult<()> {
+    let exists = is_removed(db, meeting_id, subject).await?;
+    if !exists {
+        let inserted = sqlx::query(
+            "INSERT INTO meeting_removals (meeting_id, subject, removed_at) VALUES ($1, $2, $3)",
+        )
+        .bind(meeting_id)
+        .bind(subject)
+        .bind(crate::db::now_ms())
+        .execute(db)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            // Removed twice at once: the first insert is the record.
+            Err(e) if crate::db::is_unique_violation(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}

@@ -6,8 +6,13 @@
 //! `RTCPeerConnection` per remote participant, negotiated with the
 //! perfect-negotiation pattern (W3C WebRTC §10.7) over the hub.
 
+#[cfg(feature = "ssr")]
+pub mod actions;
 pub mod call;
 pub mod components;
+mod icons;
+mod people;
+mod stage;
 pub mod protocol;
 #[cfg(feature = "hydrate")]
 pub mod rtc;
@@ -16,6 +21,8 @@ pub mod rtc;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod hub;
+#[cfg(feature = "ssr")]
+pub mod limit;
 #[cfg(feature = "ssr")]
 pub mod token;
 #[cfg(feature = "ssr")]
@@ -30,18 +37,39 @@ use serde::{Deserialize, Serialize};
 /// What the meeting feature needs from configuration.
 #[derive(Clone, Debug)]
 pub struct MeetingSettings {
-    /// Most participants sending video in one full-mesh room.
+    /// Most participants sending video in one full-mesh room; later
+    /// joiners are audio-only until a place frees up.
     pub mesh_limit: usize,
-    /// STUN/TURN URLs handed to browsers (`stun:host:port`, ...).
+    /// STUN URLs handed to browsers (`stun:host:port`, ...).
     pub stun_urls: Vec<String>,
+    /// TURN URLs (`turn:host:3478?transport=udp`, `turns:...`), handed out
+    /// with time-limited credentials when `turn_secret` is set.
+    pub turn_urls: Vec<String>,
+    /// Shared secret of the TURN server (coturn `static-auth-secret`).
+    pub turn_secret: Option<String>,
+    /// Lifetime of TURN credentials, seconds.
+    pub turn_ttl_s: i64,
     /// How often the hub pings each socket, ms.
     pub ping_interval_ms: u64,
-    /// A socket silent for this long is dropped and its peer removed, ms.
+    /// A socket silent for this long is dropped, ms.
     pub peer_timeout_ms: u64,
+    /// How long a peer whose socket dropped may resume before the others
+    /// are told it left, ms. Silent machine → removed after
+    /// `peer_timeout_ms + resume_grace_ms`.
+    pub resume_grace_ms: u64,
     /// Lifetime of a room token, ms (it is used once, right away).
     pub room_token_ttl_ms: i64,
     /// Messages queued for one slow peer before it is disconnected.
     pub peer_queue: usize,
+    /// Signaling messages one connection may send per second, sustained.
+    pub rate_per_s: u32,
+    /// ... and in a burst.
+    pub rate_burst: u32,
+    /// Chat messages one connection may send per second, sustained
+    /// (each is a database write).
+    pub chat_per_s: u32,
+    /// ... and in a burst.
+    pub chat_burst: u32,
 }
 
 impl Default for MeetingSettings {
@@ -49,26 +77,65 @@ impl Default for MeetingSettings {
         MeetingSettings {
             mesh_limit: 6,
             stun_urls: Vec::new(),
-            ping_interval_ms: 1500,
-            peer_timeout_ms: 4500,
+            turn_urls: Vec::new(),
+            turn_secret: None,
+            turn_ttl_s: 12 * 3600,
+            ping_interval_ms: 1000,
+            peer_timeout_ms: 2500,
+            resume_grace_ms: 2000,
             room_token_ttl_ms: 120_000,
             peer_queue: 256,
+            rate_per_s: 200,
+            rate_burst: 400,
+            chat_per_s: 5,
+            chat_burst: 20,
         }
     }
 }
 
 impl MeetingSettings {
-    /// The ICE servers browsers are told to use.
-    pub fn ice_servers(&self) -> Vec<protocol::IceServer> {
-        if self.stun_urls.is_empty() {
-            return Vec::new();
+    /// The ICE servers one participant (`subject`) is told to use: the
+    /// STUN URLs, and the TURN URLs with credentials by the TURN REST
+    /// scheme that coturn's `use-auth-secret` checks: username
+    /// `<expiry unix s>:<user>`, credential
+    /// `base64(HMAC-SHA1(secret, username))`.
+    #[cfg(feature = "ssr")]
+    pub fn ice_servers(&self, subject: &str) -> Vec<protocol::IceServer> {
+        let mut servers = Vec::new();
+        if !self.stun_urls.is_empty() {
+            servers.push(protocol::IceServer {
+                urls: self.stun_urls.clone(),
+                username: None,
+                credential: None,
+            });
         }
-        vec![protocol::IceServer {
-            urls: self.stun_urls.clone(),
-            username: None,
-            credential: None,
-        }]
+        if let (false, Some(secret)) = (self.turn_urls.is_empty(), &self.turn_secret) {
+            let expiry = crate::db::now_ms() / 1000 + self.turn_ttl_s;
+            // coturn splits the username at its first ':'.
+            let username = format!("{expiry}:{}", subject.replace(':', "-"));
+            servers.push(protocol::IceServer {
+                urls: self.turn_urls.clone(),
+                credential: Some(turn_credential(secret, &username)),
+                username: Some(username),
+            });
+        }
+        servers
     }
+}
+
+/// `base64(HMAC-SHA1(secret, username))`, the TURN REST credential
+/// (draft-uberti-behave-turn-rest-00 §2.2, as coturn implements it).
+#[cfg(feature = "ssr")]
+pub fn turn_credential(secret: &str, username: &str) -> String {
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    // HMAC accepts keys of any length; this cannot fail.
+    let mut mac = match Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes()) {
+        Ok(mac) => mac,
+        Err(_) => return String::new(),
+    };
+    mac.update(username.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
 /// The unguessable part of a meeting link (`/m/{room}`): 22 characters of
@@ -193,14 +260,45 @@ pub async fn join_meeting(
     let identity = match &viewer {
         Some(user) if user.id == meeting.organizer_id => token::Identity::host(&user.id),
         Some(user) => token::Identity::member(&user.id),
-        None => token::Identity::guest(),
+        None => token::Identity::guest(&guest_id()?),
     };
+    if db::is_removed(&db, &meeting.id, identity.subject()).await? {
+        return Err(AppError::Forbidden);
+    }
     let token = token::mint(&keys, &room, &identity, &name, settings.room_token_ttl_ms)?;
     Ok(JoinTicket {
         token,
         ws_path: format!("/ws/meeting/{}", room.as_str()),
         name,
     })
+}
+
+/// Name of the cookie that keeps a guest's random id, so the hub knows
+/// the same browser again (a removal holds for it).
+#[cfg(feature = "ssr")]
+const GUEST_COOKIE: &str = "convene_guest";
+
+/// The guest id from the guest cookie, or a new one with the cookie set
+/// (a year, `HttpOnly; SameSite=Lax`).
+#[cfg(feature = "ssr")]
+fn guest_id() -> AppResult<String> {
+    let existing = use_context::<http::request::Parts>().and_then(|parts| {
+        crate::auth::session::cookie_value(&parts.headers, GUEST_COOKIE)
+            .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(str::to_owned)
+    });
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let id = crate::db::new_id().replace('-', "");
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let cookie = http::HeaderValue::from_str(&format!(
+            "{GUEST_COOKIE}={id}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
+        ))
+        .map_err(|e| AppError::internal("guest cookie", e))?;
+        response.append_header(http::header::SET_COOKIE, cookie);
+    }
+    Ok(id)
 }
 
 #[cfg(test)]
@@ -213,6 +311,37 @@ mod tests {
         assert!(RoomId::parse("short").is_none());
         assert!(RoomId::parse("abcdefghijklmnop/../x").is_none());
         assert!(RoomId::parse("abcdefghijklmnop?x=1").is_none());
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn turn_credentials_follow_the_rest_scheme() {
+        // Known answer: HMAC-SHA1("secret", "1700000000:user-1"), base64.
+        assert_eq!(
+            turn_credential("secret", "1700000000:user-1"),
+            "4Mf1qnpiiPUvXdzLsfEdbClBIEQ="
+        );
+        let settings = MeetingSettings {
+            stun_urls: vec!["stun:127.0.0.1:3478".into()],
+            turn_urls: vec!["turn:127.0.0.1:3478?transport=udp".into()],
+            turn_secret: Some("secret".into()),
+            ..MeetingSettings::default()
+        };
+        let servers = settings.ice_servers("user:abc");
+        assert_eq!(servers.len(), 2);
+        let turn = &servers[1];
+        let username = turn.username.clone().unwrap();
+        let (expiry, user) = username.split_once(':').unwrap();
+        assert_eq!(user, "user-abc");
+        let expiry: i64 = expiry.parse().unwrap();
+        let now = crate::db::now_ms() / 1000;
+        assert!((now + settings.turn_ttl_s - expiry).abs() < 5);
+        assert_eq!(
+            turn.credential.as_deref(),
+            Some(turn_credential("secret", &username).as_str())
+        );
+        let no_turn = MeetingSettings::default().ice_servers("user:abc");
+        assert!(no_turn.is_empty());
     }
 
     #[cfg(feature = "ssr")]

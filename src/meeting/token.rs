@@ -37,12 +37,19 @@ impl Identity {
         }
     }
 
-    pub fn guest() -> Identity {
+    /// A guest, known by the random id kept in their browser's guest
+    /// cookie (so a removal holds for that browser).
+    pub fn guest(guest_id: &str) -> Identity {
         Identity {
             user_id: None,
             role: RoomRole::Participant,
-            subject: format!("guest:{}", crate::db::new_id()),
+            subject: format!("guest:{guest_id}"),
         }
+    }
+
+    /// Stable key of this participant: `user:<id>` or `guest:<id>`.
+    pub fn subject(&self) -> &str {
+        &self.subject
     }
 }
 

@@ -8,8 +8,12 @@
 //! pings; a socket silent for [`MeetingSettings::peer_timeout_ms`] is
 //! closed.
 
-use super::hub::{encode, HubHandle, Membership};
-use super::protocol::{ClientMessage, ErrorCode, ServerMessage, MAX_MESSAGE_BYTES};
+use super::actions::Outcome;
+use super::hub::{encode, HubHandle, JoinRefused, Membership};
+use super::limit::{TokenBucket, Verdict};
+use super::protocol::{
+    ClientMessage, CloseReason, ErrorCode, ServerMessage, MAX_MESSAGE_BYTES, RESUMING_CLOSE_CODE,
+};
 use super::token::{self, Admission, Identity};
 use super::{db, MeetingSettings, RoomId};
 use crate::auth::session::{TokenKeys, Viewer};
@@ -75,8 +79,21 @@ pub async fn upgrade(
         .on_upgrade(move |socket| serve(socket, hub, room, meeting.id, admission))
 }
 
+/// How a connection ended, which decides what the others see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Exit {
+    /// `leave`, a close frame, or disconnected for flooding: gone at once.
+    Left,
+    /// The socket broke or went silent: `reconnecting`, then gone unless
+    /// it resumes within the grace window.
+    Lost,
+    /// The hub ended it (removed, denied, ended, evicted, replaced).
+    Ended,
+}
+
 /// One signaling connection: in standby until the client sends `join`,
-/// then in the room until it leaves, or its socket closes or times out.
+/// then in the room (or its lobby) until it leaves, its socket closes or
+/// goes silent, or the hub lets it go.
 async fn serve(
     mut socket: WebSocket,
     hub: HubHandle,
@@ -89,39 +106,62 @@ async fn serve(
     let mut ping = interval(Duration::from_millis(settings.ping_interval_ms));
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    // Re-armed lazily: when it fires, it either finds the socket silent
+    // for `timeout` or moves to `last_heard + timeout` (no timer work per
+    // message).
+    let silence = tokio::time::sleep_until(last_heard + timeout);
+    tokio::pin!(silence);
+    let mut limits = Limits {
+        all: TokenBucket::new(settings.rate_per_s, settings.rate_burst),
+        chat: TokenBucket::new(settings.chat_per_s, settings.chat_burst),
+    };
     let mut membership: Option<Membership> = None;
-    loop {
+    let exit = loop {
         // Queued messages go out before the next incoming one is read, so
         // a client never hears of a consequence before its cause (e.g.
         // `unknown_peer` for someone whose `peer_left` is still queued).
         tokio::select! {
             biased;
             outgoing = next_outgoing(&mut membership) => {
-                // `None`: the hub evicted this peer.
-                let Some(bytes) = outgoing else { break };
+                let Some(bytes) = outgoing else { break Exit::Ended };
                 if socket.send(Message::Text(bytes)).await.is_err() {
-                    break;
+                    break Exit::Lost;
                 }
             }
             incoming = socket.recv() => {
-                let Some(Ok(message)) = incoming else { break };
+                let Some(Ok(message)) = incoming else { break Exit::Lost };
                 last_heard = Instant::now();
-                let flow = match message {
-                    Message::Text(text) => match &membership {
-                        Some(membership) => handle_text(&hub, membership, text.as_str()).await,
-                        None => match enter(&hub, &room, &meeting_id, &admission, text.as_str()).await {
-                            Ok(joined) => {
-                                membership = Some(joined);
-                                Flow::Continue
-                            }
-                            Err(flow) => flow,
-                        },
-                    },
-                    Message::Binary(_) => {
-                        Flow::Reply(error(ErrorCode::Malformed, "binary frames are not part of the protocol"))
+                let text = match message {
+                    Message::Text(text) => Some(text),
+                    Message::Binary(_) => None,
+                    Message::Ping(_) | Message::Pong(_) => continue,
+                    // 4000: the browser noticed its network go and will
+                    // resume; anything else is a goodbye.
+                    Message::Close(Some(frame)) if u16::from(frame.code) == RESUMING_CLOSE_CODE => {
+                        break Exit::Lost
                     }
-                    Message::Ping(_) | Message::Pong(_) => Flow::Continue,
-                    Message::Close(_) => Flow::Leave,
+                    Message::Close(_) => break Exit::Left,
+                };
+                let flow = match limits.all.take(last_heard.into_std()) {
+                    Verdict::Allow => match (&text, &membership) {
+                        (None, _) => Flow::Reply(error(
+                            ErrorCode::Malformed,
+                            "binary frames are not part of the protocol",
+                        )),
+                        (Some(text), Some(joined)) => {
+                            handle_text(&hub, joined, text.as_str(), &mut limits.chat).await
+                        }
+                        (Some(text), None) => {
+                            match enter(&hub, &room, &meeting_id, &admission, text.as_str()).await {
+                                Ok(joined) => {
+                                    membership = Some(joined);
+                                    Flow::Continue
+                                }
+                                Err(flow) => flow,
+                            }
+                        }
+                    },
+                    verdict => limited(verdict),
                 };
                 match flow {
                     Flow::Continue => {}
@@ -130,27 +170,71 @@ async fn serve(
                         if flush(&mut socket, &mut membership).await.is_err()
                             || socket.send(Message::Text(encode(&reply))).await.is_err()
                         {
-                            break;
+                            break Exit::Lost;
                         }
                     }
-                    Flow::Leave => break,
+                    Flow::Close(reason) => {
+                        let _ = flush(&mut socket, &mut membership).await;
+                        let _ = socket
+                            .send(Message::Text(encode(&ServerMessage::Closed { reason })))
+                            .await;
+                        break Exit::Left;
+                    }
+                    Flow::Leave => break Exit::Left,
                 }
             }
             _ = ping.tick() => {
-                if last_heard.elapsed() > timeout {
-                    tracing::debug!(room = %room.as_str(), "signaling socket timed out");
-                    break;
-                }
                 if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    break Exit::Lost;
+                }
+            }
+            () = &mut silence => {
+                if last_heard.elapsed() >= timeout {
+                    tracing::debug!(room = %room.as_str(), "signaling socket timed out");
+                    break Exit::Lost;
+                }
+                silence.as_mut().reset(last_heard + timeout);
+            }
+        }
+    };
+    match (exit, membership) {
+        (Exit::Left, Some(membership)) => hub.leave(&membership),
+        (Exit::Lost, Some(membership)) => hub.suspend(membership),
+        (Exit::Ended, Some(mut membership)) => {
+            // Whatever the hub queued last (e.g. `closed`) goes out first.
+            while let Ok(bytes) = membership.outbox.try_recv() {
+                if socket.send(Message::Text(bytes)).await.is_err() {
                     break;
                 }
             }
         }
-    }
-    if let Some(membership) = membership {
-        hub.leave(&membership.room, membership.peer);
+        (_, None) => {}
     }
     let _ = socket.send(Message::Close(None)).await;
+}
+
+/// The two budgets of one connection.
+struct Limits {
+    /// Every message.
+    all: TokenBucket,
+    /// Chat messages (each one is stored).
+    chat: TokenBucket,
+}
+
+/// What a rate-limit verdict other than `Allow` means for the connection.
+fn limited(verdict: Verdict) -> Flow {
+    match verdict {
+        Verdict::Allow => Flow::Continue,
+        Verdict::Drop { first: true } => Flow::Reply(error(
+            ErrorCode::RateLimited,
+            describe(ErrorCode::RateLimited),
+        )),
+        Verdict::Drop { first: false } => Flow::Continue,
+        Verdict::Disconnect => {
+            tracing::warn!("disconnecting a flooding signaling client");
+            Flow::Close(CloseReason::RateLimited)
+        }
+    }
 }
 
 /// Sends everything already queued for this peer.
@@ -177,7 +261,8 @@ async fn next_outgoing(
 }
 
 /// Standby: the only message that counts is `join`, which enters the room
-/// under the name it carries (or the name in the room token).
+/// (or its lobby) under the name it carries (or the name in the room
+/// token), resuming an earlier peer when it carries a valid resume token.
 async fn enter(
     hub: &HubHandle,
     room: &RoomId,
@@ -185,8 +270,8 @@ async fn enter(
     admission: &Admission,
     text: &str,
 ) -> Result<Membership, Flow> {
-    let name = match parse(text).map_err(Flow::Reply)? {
-        ClientMessage::Join { name } => name,
+    let (name, resume) = match parse(text).map_err(Flow::Reply)? {
+        ClientMessage::Join { name, resume } => (name, resume),
         ClientMessage::Leave => return Err(Flow::Leave),
         _ => {
             return Err(Flow::Reply(error(
@@ -209,14 +294,21 @@ async fn enter(
         identity: admission.identity.clone(),
         name,
     };
-    hub.join(room.as_str(), meeting_id, admission)
+    hub.join(room.as_str(), meeting_id, admission, resume.as_deref())
         .await
-        .map_err(|_| Flow::Reply(error(ErrorCode::Internal, "cannot join the room right now")))
+        .map_err(|refused| match refused {
+            JoinRefused::Removed => Flow::Close(CloseReason::Removed),
+            JoinRefused::Internal => {
+                Flow::Reply(error(ErrorCode::Internal, "cannot join the room right now"))
+            }
+        })
 }
 
 enum Flow {
     Continue,
     Reply(ServerMessage),
+    /// Tell the client why, then close.
+    Close(CloseReason),
     Leave,
 }
 
@@ -235,33 +327,25 @@ fn parse(text: &str) -> Result<ClientMessage, ServerMessage> {
         .map_err(|e| error(ErrorCode::Malformed, &format!("unreadable message: {e}")))
 }
 
-async fn handle_text(hub: &HubHandle, membership: &Membership, text: &str) -> Flow {
+async fn handle_text(
+    hub: &HubHandle,
+    membership: &Membership,
+    text: &str,
+    chat_budget: &mut TokenBucket,
+) -> Flow {
     let message = match parse(text) {
         Ok(message) => message,
         Err(reply) => return Flow::Reply(reply),
     };
-    let from = membership.peer;
-    let room = &membership.room;
-    let relayed = match message {
-        ClientMessage::Offer { to, sdp } => {
-            hub.relay(room, to, &ServerMessage::Offer { from, sdp })
+    if matches!(message, ClientMessage::Chat { .. }) {
+        match chat_budget.take(std::time::Instant::now()) {
+            Verdict::Allow => {}
+            verdict => return limited(verdict),
         }
-        ClientMessage::Answer { to, sdp } => {
-            hub.relay(room, to, &ServerMessage::Answer { from, sdp })
-        }
-        ClientMessage::Candidate { to, candidate } => {
-            hub.relay(room, to, &ServerMessage::Candidate { from, candidate })
-        }
-        ClientMessage::Media { audio, video } => {
-            hub.set_media(room, from, audio, video);
-            Ok(())
-        }
-        ClientMessage::Chat { text } => hub.chat(membership, &text).await,
-        ClientMessage::Leave => return Flow::Leave,
-        ClientMessage::Join { .. } => Err(ErrorCode::AlreadyJoined),
-    };
-    match relayed {
-        Ok(()) => Flow::Continue,
+    }
+    match hub.handle(membership, message).await {
+        Ok(Outcome::Continue) => Flow::Continue,
+        Ok(Outcome::Leave) => Flow::Leave,
         Err(code) => Flow::Reply(error(code, describe(code))),
     }
 }
@@ -274,8 +358,12 @@ fn describe(code: ErrorCode) -> &'static str {
         ErrorCode::InvalidChat => "chat text must be 1 to 2000 characters",
         ErrorCode::RateLimited => "too many messages; slow down",
         ErrorCode::Internal => "the server could not do that right now",
-        ErrorCode::NotJoined => "send join first",
+        ErrorCode::NotJoined => "not in the room (send join first, or wait to be admitted)",
         ErrorCode::AlreadyJoined => "already in the room",
         ErrorCode::NameRequired => "a display name (1 to 64 characters) is required",
+        ErrorCode::Forbidden => "only the host or a co-host may do that, and not to the host",
+        ErrorCode::VideoLimit => "the room is at its video limit: you are audio-only",
+        ErrorCode::InvalidReaction => "that reaction is not one of the offered emoji",
+        ErrorCode::NotFound => "no such message or waiting participant",
     }
 }

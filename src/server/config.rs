@@ -59,6 +59,11 @@ struct MeetingSection {
     ice_servers: Option<Vec<String>>,
     ping_interval_ms: Option<u64>,
     peer_timeout_ms: Option<u64>,
+    resume_grace_ms: Option<u64>,
+    turn_urls: Option<Vec<String>>,
+    turn_secret: Option<String>,
+    rate_per_s: Option<u32>,
+    rate_burst: Option<u32>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -183,6 +188,50 @@ impl Config {
             }
         }
         meeting.stun_urls = ice_urls;
+        let turn_urls: Vec<String> = match env("CONVENE_TURN_URLS") {
+            Some(list) => list
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => file.meeting.turn_urls.unwrap_or_default(),
+        };
+        for url in &turn_urls {
+            if !(url.starts_with("turn:") || url.starts_with("turns:")) || url.contains('@') {
+                bail!(
+                    "TURN server {url:?} (CONVENE_TURN_URLS or meeting.turn_urls) must look like \
+                     turn:turn.example.com:3478?transport=udp or turns:turn.example.com:5349, \
+                     without credentials (they come from CONVENE_TURN_SECRET)"
+                );
+            }
+        }
+        let turn_secret = env("CONVENE_TURN_SECRET").or(file.meeting.turn_secret);
+        match (turn_urls.is_empty(), &turn_secret) {
+            (false, None) => bail!(
+                "CONVENE_TURN_URLS is set but CONVENE_TURN_SECRET is not: set it to the same \
+                 value as static-auth-secret in turnserver.conf"
+            ),
+            (true, Some(_)) => bail!(
+                "CONVENE_TURN_SECRET is set but CONVENE_TURN_URLS is not: list the TURN server, \
+                 e.g. CONVENE_TURN_URLS=turn:turn.example.com:3478?transport=udp"
+            ),
+            (false, Some(secret)) if secret.len() < 16 => bail!(
+                "CONVENE_TURN_SECRET is too short: use at least 16 random characters, the same \
+                 as static-auth-secret in turnserver.conf"
+            ),
+            _ => {}
+        }
+        meeting.turn_urls = turn_urls;
+        meeting.turn_secret = turn_secret;
+        if let Some(ms) = file.meeting.resume_grace_ms {
+            meeting.resume_grace_ms = ms;
+        }
+        if let Some(n) = file.meeting.rate_per_s {
+            meeting.rate_per_s = n.max(1);
+        }
+        if let Some(n) = file.meeting.rate_burst {
+            meeting.rate_burst = n.max(1);
+        }
         if let Some(ms) = file.meeting.ping_interval_ms {
             meeting.ping_interval_ms = ms;
         }

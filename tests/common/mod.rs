@@ -30,6 +30,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// `http://127.0.0.1:<port>`.
     pub base: String,
+    /// The database the server uses (SQLite file or PostgreSQL).
+    pub database_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     postgres: Option<PostgresDb>,
@@ -94,6 +96,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     };
     let mut config = Config::for_tests(dir.path(), database_url);
     adjust(&mut config);
+    let database_url = config.database_url.clone();
     let running = {
         let _starting = start_gate().write().await;
         server_runtime()
@@ -105,6 +108,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     TestApp {
         addr: running.addr,
         base: format!("http://{}", running.addr),
+        database_url,
         shutdown: Some(running.shutdown),
         task: Some(running.task),
         postgres,
@@ -350,8 +354,47 @@ impl TestApp {
 
     /// Joins `room` as a guest and opens its signaling socket.
     pub async fn connect_guest(&self, room: &str, name: &str) -> WsClient {
-        let token = self.join(&client(), room, name).await;
+        self.connect_as(&client(), room, name).await
+    }
+
+    /// Opens `room`'s signaling socket with a fresh room token for
+    /// `browser`: its account if signed in, else a guest called `name`
+    /// (known again by the guest cookie in that browser's jar).
+    pub async fn connect_as(&self, browser: &reqwest::Client, room: &str, name: &str) -> WsClient {
+        let token = self.join(browser, room, name).await;
         WsClient::connect(&self.ws_url(room, Some(&token))).await
+    }
+
+    /// Opens `room`'s signaling socket as a signed-in member, with the
+    /// room token `join_meeting` gives them (under their account name).
+    pub async fn connect_member(&self, user: &TestUser, room: &str) -> WsClient {
+        self.connect_as(&user.client, room, "").await
+    }
+
+    /// Opens `room`'s signaling socket with `user`'s session cookie alone
+    /// (no room token).
+    pub async fn connect_with_session(&self, user: &TestUser, room: &str) -> WsClient {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+        let mut request = self
+            .ws_url(room, None)
+            .into_client_request()
+            .expect("WebSocket request");
+        request.headers_mut().insert(
+            "cookie",
+            user.cookie_header(self).parse().expect("cookie header"),
+        );
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .unwrap_or_else(|e| panic!("WebSocket upgrade with a session cookie: {e}"));
+        WsClient { stream }
+    }
+
+    /// A connection pool on the server's database, for checking what it
+    /// stored.
+    pub async fn db(&self) -> convene::db::Db {
+        convene::db::connect(&self.database_url)
+            .await
+            .expect("the test database")
     }
 }
 
@@ -440,17 +483,45 @@ impl WsClient {
     /// Leaves standby: sends `join` (under the token's name) and returns
     /// the `welcome` that answers it.
     pub async fn welcome(&mut self) -> Welcome {
+        self.join_with(None).await;
+        self.expect_welcome().await
+    }
+
+    /// Sends `join` (under the token's name), resuming `resume` if given.
+    pub async fn join_with(&mut self, resume: Option<String>) {
         self.send(&ClientMessage::Join {
             name: String::new(),
+            resume,
         })
         .await;
+    }
+
+    /// The next message, which must be a `welcome`.
+    pub async fn expect_welcome(&mut self) -> Welcome {
         match self.recv().await {
             ServerMessage::Welcome {
                 you,
+                role,
+                access,
+                audio_only,
+                resume,
+                resumed,
                 peers,
                 chat,
-                ice_servers: _,
-            } => Welcome { you, peers, chat },
+                ice_servers,
+                lobby,
+            } => Welcome {
+                you,
+                role,
+                access,
+                audio_only,
+                resume,
+                resumed,
+                peers,
+                chat,
+                ice_servers,
+                lobby,
+            },
             other => panic!("expected welcome, got {other:?}"),
         }
     }
@@ -458,14 +529,60 @@ impl WsClient {
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
     }
+
+    /// Drops the connection the way a lost network does: the TCP stream
+    /// goes away without a WebSocket close frame.
+    pub fn drop_abruptly(self) {
+        drop(self.stream);
+    }
+
+    /// Sends every text as fast as possible, ignoring failures (the
+    /// server may cut the connection part way).
+    pub async fn flood(&mut self, texts: impl IntoIterator<Item = String>) {
+        for text in texts {
+            if self.stream.feed(Message::Text(text.into())).await.is_err() {
+                return;
+            }
+        }
+        let _ = self.stream.flush().await;
+    }
+
+    /// The next message must be `closed` with `reason`, and then the
+    /// server must close the socket.
+    pub async fn expect_closed(&mut self, reason: convene::meeting::protocol::CloseReason) {
+        assert_eq!(self.recv().await, ServerMessage::Closed { reason });
+        self.expect_end().await;
+    }
+
+    /// The server closes the socket with nothing more said.
+    pub async fn expect_end(&mut self) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => panic!("the server did not close the socket within {PATIENCE:?}"),
+                Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return,
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    panic!("expected the socket to close, got {text}")
+                }
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
 }
 
 /// The parts of a `welcome` tests look at.
 #[derive(Debug)]
 pub struct Welcome {
     pub you: convene::meeting::protocol::PeerId,
+    pub role: convene::meeting::protocol::RoomRole,
+    pub access: convene::meeting::protocol::RoomAccess,
+    pub audio_only: bool,
+    pub resume: String,
+    pub resumed: bool,
     pub peers: Vec<convene::meeting::protocol::PeerInfo>,
     pub chat: Vec<convene::chat::ChatMessage>,
+    pub ice_servers: Vec<convene::meeting::protocol::IceServer>,
+    pub lobby: Vec<convene::meeting::protocol::Knock>,
 }
 
 /// The form of a meeting on Wednesday 2026-11-25, 15:00–15:45 in Tokyo

@@ -9,7 +9,7 @@
 //! `isSettingRemoteAnswerPending` flag of the pattern is not needed.
 
 use super::{ffi, Inner};
-use crate::meeting::call::{LinkState, StreamHandle};
+use crate::meeting::call::{DeviceKind, LinkState, StreamHandle};
 use crate::meeting::protocol::{ClientMessage, IceCandidate, IceServer, PeerId};
 use leptos::prelude::GetUntracked;
 use std::cell::RefCell;
@@ -18,9 +18,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    MediaStream, RtcBundlePolicy, RtcConfiguration, RtcIceCandidateInit, RtcIceServer,
+    MediaStream, MediaStreamTrack, RtcBundlePolicy, RtcConfiguration, RtcIceCandidateInit, RtcIceServer,
     RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState,
-    RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
+    RtcRtpSender, RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
     RtcSignalingState, RtcTrackEvent,
 };
 
@@ -33,6 +33,8 @@ pub(crate) struct PeerLink {
     pub ignore_offer: bool,
     /// Local tracks (or receive-only transceivers) have been added.
     pub media_added: bool,
+    /// The sender of our shared screen, while sharing.
+    pub screen_sender: Option<RtcRtpSender>,
     _on_negotiation_needed: Closure<dyn FnMut()>,
     _on_ice_candidate: Closure<dyn FnMut(RtcPeerConnectionIceEvent)>,
     _on_track: Closure<dyn FnMut(RtcTrackEvent)>,
@@ -139,7 +141,20 @@ pub(crate) fn create(
                 let handle = StreamHandle::new(stream);
                 let signals = inner.borrow().signals;
                 signals.update_peer(remote, |peer| {
-                    if peer.stream.as_ref() != Some(&handle) {
+                    let known = peer.stream.as_ref() == Some(&handle)
+                        || peer.screen_stream.as_ref() == Some(&handle);
+                    if known {
+                        return;
+                    }
+                    // Camera tracks go out when the connection is made; a
+                    // second stream while they announced a screen share
+                    // is the screen (the announcement comes first).
+                    let is_screen = peer.screen
+                        && peer.screen_stream.is_none()
+                        && (peer.stream.is_some() || !peer.video);
+                    if is_screen {
+                        peer.screen_stream = Some(handle);
+                    } else {
                         peer.stream = Some(handle);
                     }
                 });
@@ -153,7 +168,18 @@ pub(crate) fn create(
             let Some(inner) = weak.upgrade() else { return };
             let link = match pc.connection_state() {
                 RtcPeerConnectionState::Connected => LinkState::Connected,
-                RtcPeerConnectionState::Disconnected => LinkState::Disconnected,
+                RtcPeerConnectionState::Disconnected => {
+                    // Often transient; if the path does not come back in
+                    // two seconds, look for a new one.
+                    let pc = pc.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        super::sleep(2000).await;
+                        if pc.connection_state() == RtcPeerConnectionState::Disconnected {
+                            ffi::restart_ice(&pc);
+                        }
+                    });
+                    LinkState::Disconnected
+                }
                 RtcPeerConnectionState::Failed => {
                     // A new ICE generation over the same connection.
                     ffi::restart_ice(&pc);
@@ -176,26 +202,38 @@ pub(crate) fn create(
         making_offer: false,
         ignore_offer: false,
         media_added: false,
+        screen_sender: None,
         _on_negotiation_needed: on_negotiation_needed,
         _on_ice_candidate: on_ice_candidate,
         _on_track: on_track,
         _on_state: on_state,
     };
     if offer_now {
-        let local = inner.borrow().signals.local.get_untracked();
-        add_media(local.as_ref(), &mut link);
+        let (local, screen) = {
+            let state = inner.borrow();
+            (state.signals.local.get_untracked(), state.screen_stream())
+        };
+        add_media(local.as_ref(), screen.as_ref(), &mut link);
     }
     inner.borrow_mut().peers.insert(remote, link);
     Ok(pc)
 }
 
 /// Adds the local tracks to the connection, or receive-only transceivers
-/// when there is no camera or microphone (so media still flows in).
-fn add_media(local: Option<&StreamHandle>, link: &mut PeerLink) {
+/// when there is no camera or microphone (so media still flows in), and
+/// the shared screen if there is one.
+fn add_media(
+    local: Option<&StreamHandle>,
+    screen: Option<&(MediaStreamTrack, StreamHandle)>,
+    link: &mut PeerLink,
+) {
     if link.media_added {
         return;
     }
     link.media_added = true;
+    if let Some((track, stream)) = screen {
+        link.screen_sender = Some(link.pc.add_track_0(track, stream.stream()));
+    }
     let mut kinds_sent = Vec::new();
     if let Some(local) = local {
         for track in super::media::local_tracks(local) {
@@ -270,8 +308,9 @@ pub(crate) async fn on_offer(
         // and go out in this very answer.
         let mut state = inner.borrow_mut();
         let local = state.signals.local.get_untracked();
+        let screen = state.screen_stream();
         if let Some(link) = state.peers.get_mut(&remote) {
-            add_media(local.as_ref(), link);
+            add_media(local.as_ref(), screen.as_ref(), link);
         }
     }
     JsFuture::from(ffi::set_local_description_implicit(&pc)).await?;
@@ -323,5 +362,66 @@ pub(crate) async fn on_candidate(
     match JsFuture::from(pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init))).await {
         Err(e) if !ignoring => Err(e),
         _ => Ok(()),
+    }
+}
+
+/// Starts sending our screen on this connection (renegotiates).
+pub(crate) fn add_screen(link: &mut PeerLink, track: &MediaStreamTrack, stream: &StreamHandle) {
+    // Before media is added, `add_media` includes the screen itself.
+    if link.media_added && link.screen_sender.is_none() {
+        link.screen_sender = Some(link.pc.add_track_0(track, stream.stream()));
+    }
+}
+
+/// Stops sending our screen on this connection (renegotiates).
+pub(crate) fn remove_screen(link: &mut PeerLink) {
+    if let Some(sender) = link.screen_sender.take() {
+        link.pc.remove_track(&sender);
+    }
+}
+
+/// Puts a new camera or microphone track on the connection without
+/// renegotiating (`RTCRtpSender.replaceTrack`); adds it when nothing of
+/// that kind was sent before.
+pub(crate) fn replace_track(
+    link: &PeerLink,
+    kind: DeviceKind,
+    track: &MediaStreamTrack,
+    local: Option<&StreamHandle>,
+) {
+    let wanted = match kind {
+        DeviceKind::Camera => "video",
+        DeviceKind::Microphone => "audio",
+        DeviceKind::Speaker => return,
+    };
+    let screen = link.screen_sender.as_ref();
+    let sender = link
+        .pc
+        .get_senders()
+        .iter()
+        .filter_map(|s| s.dyn_into::<RtcRtpSender>().ok())
+        .filter(|s| screen != Some(s))
+        .find(|s| s.track().is_some_and(|t| t.kind() == wanted));
+    match (sender, local) {
+        (Some(sender), _) => {
+            let _ = sender.replace_track(Some(track));
+        }
+        (None, Some(local)) if link.media_added => {
+            link.pc.add_track_0(track, local.stream());
+        }
+        _ => {}
+    }
+}
+
+/// Restarts ICE on every connection that lost its path (after the
+/// network changed).
+pub(crate) fn restart_stalled(state: &Inner) {
+    for link in state.peers.values() {
+        if matches!(
+            link.pc.connection_state(),
+            RtcPeerConnectionState::Disconnected | RtcPeerConnectionState::Failed
+        ) {
+            ffi::restart_ice(&link.pc);
+        }
     }
 }
