@@ -52,8 +52,23 @@ test('two people see and hear each other and chat', async ({ browser }) => {
   await expectMediaFlowing(a, 1, 'A');
   await expectMediaFlowing(b, 1, 'B');
 
-  await expectChatDelivered(a, b, alice.name, 'Hello from Alice');
-  await expectChatDelivered(b, a, 'Bob', 'Hi Alice, Bob here');
+  // The chat panel starts closed: a message that arrives meanwhile shows
+  // as an unread count on the chat button, cleared when the panel opens.
+  await a.getByRole('button', { name: 'Chat', exact: true }).click();
+  await a.getByRole('textbox', { name: 'Message everyone' }).fill('Hello from Alice');
+  await a.getByRole('button', { name: 'Send' }).click();
+  await expect(b.getByTestId('unread-badge')).toHaveText('1');
+  await expect(b.getByTestId('unread-badge')).toHaveAccessibleName('1 unread');
+  await b.getByRole('button', { name: /^Chat/ }).click();
+  await expect(b.getByTestId('unread-badge')).toHaveCount(0);
+  const fromAlice = b.getByTestId('chat-messages').getByRole('listitem').filter({ hasText: 'Hello from Alice' });
+  await expect(fromAlice).toHaveCount(1);
+  await expect(fromAlice).toContainText(alice.name);
+  await expectChatDelivered(b, a, 'Bob', 'Hi Alice, Bob here see https://example.com/x');
+  // Web addresses become links that cannot reach back into the page.
+  const link = a.getByTestId('chat-messages').getByRole('link', { name: 'https://example.com/x' });
+  await expect(link).toHaveAttribute('href', 'https://example.com/x');
+  await expect(link).toHaveAttribute('rel', /noopener/);
 
   // C: a second guest; now a mesh of three.
   const contextC = await newPerson(browser);

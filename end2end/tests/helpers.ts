@@ -31,9 +31,12 @@ export function uniqueEmail(tag: string): string {
  *   (a subclass, so `instanceof`, prototype and static members still work);
  * - records when "Join now" is clicked (`window.__joinClickAt`) and when
  *   the first remote video shows its first frame (`window.__firstFrameAt`),
- *   both on the `performance.now()` clock.
+ *   both on the `performance.now()` clock;
+ * - counts signaling sockets that closed (`window.__wsClosed`);
+ * - with `relayOnly`, makes every peer connection use TURN relays only
+ *   (`iceTransportPolicy: "relay"`), whatever the page asks for.
  */
-function instrumentPage() {
+function instrumentPage(options: { relayOnly: boolean }) {
   const w = window as any;
   w.__convene_hydrated = false;
   const wasm = WebAssembly as any;
@@ -64,6 +67,9 @@ function instrumentPage() {
         super(...args);
         mark('ws_created');
         this.addEventListener('open', () => mark('ws_open'));
+        this.addEventListener('close', () => {
+          w.__wsClosed += 1;
+        });
         this.addEventListener('message', (event: MessageEvent) => {
           const type = typeof event.data === 'string' ? /"type":"(\w+)"/.exec(event.data)?.[1] : undefined;
           if (type) mark(`in_${type}`);
@@ -77,13 +83,16 @@ function instrumentPage() {
     }
     w.WebSocket = RecordedSocket;
   }
+  w.__wsClosed = 0;
 
   w.__pcs = [];
   const Original = w.RTCPeerConnection;
   if (typeof Original === 'function') {
+    const relayOnly = (config: any) =>
+      options.relayOnly ? { ...(config ?? {}), iceTransportPolicy: 'relay' } : config;
     class RecordedPeerConnection extends Original {
-      constructor(...args: unknown[]) {
-        super(...args);
+      constructor(config?: unknown, ...rest: unknown[]) {
+        super(relayOnly(config), ...rest);
         w.__pcs.push(this);
         mark('pc_created');
         this.addEventListener('iceconnectionstatechange', () => {
@@ -93,6 +102,9 @@ function instrumentPage() {
           if (this.connectionState === 'connected') mark('pc_connected');
         });
         this.addEventListener('track', () => mark('track'));
+      }
+      setConfiguration(config: unknown) {
+        return super.setConfiguration(relayOnly(config));
       }
     }
     w.RTCPeerConnection = RecordedPeerConnection;
@@ -125,11 +137,19 @@ function instrumentPage() {
   new MutationObserver(watch).observe(document, { childList: true, subtree: true });
 }
 
+export interface PersonOptions {
+  /** Connect to others through TURN relays only. */
+  relayOnly?: boolean;
+}
+
 /** A fresh browser context (its own cookies: one person) with the
  * instrumentation above. */
-export async function newPerson(browser: Browser): Promise<BrowserContext> {
+export async function newPerson(
+  browser: Browser,
+  options: PersonOptions = {},
+): Promise<BrowserContext> {
   const context = await browser.newContext();
-  await context.addInitScript(instrumentPage);
+  await context.addInitScript(instrumentPage, { relayOnly: options.relayOnly ?? false });
   return context;
 }
 
@@ -231,6 +251,7 @@ export async function joinCall(page: Page, name?: string) {
 export interface PeerStats {
   connectionState: string;
   audioBytes: number;
+  videoBytes: number;
   videoFrames: number;
   hasAudio: boolean;
   hasVideo: boolean;
@@ -247,6 +268,7 @@ export async function inboundStats(page: Page): Promise<PeerStats[]> {
       const entry = {
         connectionState: pc.connectionState as string,
         audioBytes: 0,
+        videoBytes: 0,
         videoFrames: 0,
         hasAudio: false,
         hasVideo: false,
@@ -258,6 +280,7 @@ export async function inboundStats(page: Page): Promise<PeerStats[]> {
           entry.audioBytes += s.bytesReceived ?? 0;
         } else if (s.kind === 'video') {
           entry.hasVideo = true;
+          entry.videoBytes += s.bytesReceived ?? 0;
           entry.videoFrames += s.framesDecoded ?? 0;
         }
       });
@@ -269,11 +292,20 @@ export async function inboundStats(page: Page): Promise<PeerStats[]> {
 
 /**
  * Asserts that the page has exactly `peers` open peer connections and that
- * on every one of them audio bytes and decoded video frames keep rising:
- * a first sample, then (polling) a later one at least ~1 s on that is
- * higher on both counts for every connection.
+ * on every one of them audio bytes, video bytes and decoded video frames
+ * keep rising: a first sample, then (polling) a later one at least ~1 s on
+ * that is higher on all three counts for every connection. `timeout`
+ * bounds the whole check (by default 20 s to connect, 15 s to rise).
  */
-export async function expectMediaFlowing(page: Page, peers: number, who: string) {
+export async function expectMediaFlowing(
+  page: Page,
+  peers: number,
+  who: string,
+  options: { timeout?: number } = {},
+) {
+  const deadline = options.timeout === undefined ? undefined : Date.now() + options.timeout;
+  const left = (fallback: number) =>
+    deadline === undefined ? fallback : Math.max(1, deadline - Date.now());
   // Wait for the connections to be up and to have received something.
   await expect
     .poll(
@@ -286,7 +318,10 @@ export async function expectMediaFlowing(page: Page, peers: number, who: string)
           )
         );
       },
-      { message: `${who}: ${peers} connected peer connection(s) receiving media`, timeout: 20_000 },
+      {
+        message: `${who}: ${peers} connected peer connection(s) receiving media`,
+        timeout: left(20_000),
+      },
     )
     .toBe(true);
   const first = await inboundStats(page);
@@ -298,11 +333,160 @@ export async function expectMediaFlowing(page: Page, peers: number, who: string)
         if (Date.now() - firstAt < 1_000) return 'too early';
         if (now.length !== first.length) return `connections changed: ${JSON.stringify(now)}`;
         const stalled = now.filter(
-          (s, i) => !(s.audioBytes > first[i].audioBytes && s.videoFrames > first[i].videoFrames),
+          (s, i) =>
+            !(
+              s.audioBytes > first[i].audioBytes &&
+              s.videoBytes > first[i].videoBytes &&
+              s.videoFrames > first[i].videoFrames
+            ),
         );
         return stalled.length === 0 ? 'rising' : `stalled: ${JSON.stringify({ first, now })}`;
       },
-      { message: `${who}: inbound audio and video rising`, timeout: 15_000, intervals: [250] },
+      {
+        message: `${who}: inbound audio and video rising`,
+        timeout: left(15_000),
+        intervals: [250],
+      },
     )
     .toBe('rising');
+}
+
+/**
+ * How many inbound video streams (camera or screen, over all the page's
+ * open peer connections) decoded new frames during `ms` milliseconds.
+ */
+export async function risingInboundVideos(page: Page, ms = 1_500): Promise<number> {
+  const sample = () =>
+    page.evaluate(async () => {
+      const frames: Record<string, number> = {};
+      for (const pc of (window as any).__pcs as RTCPeerConnection[]) {
+        if (pc.signalingState === 'closed' || pc.connectionState === 'closed') continue;
+        const report = await pc.getStats();
+        report.forEach((s: any) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'video') {
+            frames[`${s.ssrc}:${s.id}`] = s.framesDecoded ?? 0;
+          }
+        });
+      }
+      return frames;
+    });
+  const before = await sample();
+  await page.waitForTimeout(ms);
+  const after = await sample();
+  return Object.entries(after).filter(([id, n]) => n > (before[id] ?? 0)).length;
+}
+
+/** One side of the candidate pair a peer connection sends media over. */
+export interface CandidateInfo {
+  candidateType: string;
+  address: string;
+  port: number;
+  protocol: string;
+}
+
+/** The candidate pair ICE selected on one peer connection. */
+export interface SelectedPair {
+  connectionState: string;
+  state: string;
+  local: CandidateInfo;
+  remote: CandidateInfo;
+}
+
+/**
+ * The selected candidate pair of every open peer connection of the page,
+ * in creation order (`null` where none is selected yet).
+ */
+export async function selectedPairs(page: Page): Promise<(SelectedPair | null)[]> {
+  return page.evaluate(async () => {
+    const out: unknown[] = [];
+    for (const pc of (window as any).__pcs as RTCPeerConnection[]) {
+      if (pc.signalingState === 'closed' || pc.connectionState === 'closed') continue;
+      const report = await pc.getStats();
+      const byId = new Map<string, any>();
+      report.forEach((s: any) => byId.set(s.id, s));
+      let pair: any;
+      report.forEach((s: any) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) {
+          pair = byId.get(s.selectedCandidatePairId);
+        }
+      });
+      if (!pair) {
+        out.push(null);
+        continue;
+      }
+      const side = (id: string) => {
+        const c = byId.get(id) ?? {};
+        return {
+          candidateType: c.candidateType,
+          address: c.address ?? c.ip,
+          port: c.port,
+          protocol: c.protocol,
+        };
+      };
+      out.push({
+        connectionState: pc.connectionState,
+        state: pair.state,
+        local: side(pair.localCandidateId),
+        remote: side(pair.remoteCandidateId),
+      });
+    }
+    return out as any;
+  });
+}
+
+/** A person with a page of their own. */
+export interface Person {
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * Someone who signs up, schedules a meeting for today and joins its room
+ * (as its organizer, the host). Returns the room path too.
+ */
+export async function hostMeeting(
+  browser: Browser,
+  name: string,
+  title: string,
+  options: PersonOptions = {},
+): Promise<Person & { account: Account; roomPath: string }> {
+  const context = await newPerson(browser, options);
+  const page = await context.newPage();
+  logProblems(page, name);
+  const account = await signUp(page, name);
+  const roomPath = await roomPathOf(page, await scheduleMeeting(page, title));
+  await open(page, roomPath);
+  await joinCall(page);
+  return { context, page, account, roomPath };
+}
+
+/** A guest (no account) who opens the room's link; not joined yet. */
+export async function guestOpens(
+  browser: Browser,
+  roomPath: string,
+  who: string,
+  options: PersonOptions = {},
+): Promise<Person> {
+  const context = await newPerson(browser, options);
+  const page = await context.newPage();
+  logProblems(page, who);
+  await open(page, roomPath);
+  return { context, page };
+}
+
+/** A guest who opens the room's link and joins the call as `name`. */
+export async function guestJoins(
+  browser: Browser,
+  roomPath: string,
+  name: string,
+  options: PersonOptions = {},
+): Promise<Person> {
+  const person = await guestOpens(browser, roomPath, name, options);
+  await joinCall(person.page, name);
+  return person;
+}
+
+/** The tile of the remote participant called `name`. */
+export function remoteTile(page: Page, name: string) {
+  return page.getByTestId('remote-tile').filter({ hasText: name });
 }

@@ -92,7 +92,7 @@ pub(super) static EN: Strings = Strings {
     chat_placeholder: "Message everyone",
     chat_send: "Send",
     chat_empty: "No messages yet.",
-    chat_toggle: "Show or hide chat",
+    chat_toggle: "Chat",
     signal_refused: "The meeting server did not accept the last action.",
     signal_rate_limited: "Too many messages at once. Wait a moment and try again.",
     signal_unavailable: "The meeting server could not do that right now. Try again.",

@@ -92,7 +92,7 @@ pub(super) static RU: Strings = Strings {
     chat_placeholder: "Сообщение для всех",
     chat_send: "Отправить",
     chat_empty: "Сообщений пока нет.",
-    chat_toggle: "Показать или скрыть чат",
+    chat_toggle: "Чат",
     signal_refused: "Сервер встречи не принял последнее действие.",
     signal_rate_limited: "Слишком много сообщений подряд. Подождите немного и попробуйте снова.",
     signal_unavailable: "Сервер встречи сейчас не может это сделать. Попробуйте ещё раз.",

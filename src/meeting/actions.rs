@@ -118,7 +118,8 @@ impl HubHandle {
                 state.broadcast_update(peer);
                 Ok(())
             })?,
-            ClientMessage::LowerHand { peer } => self.moderate(membership, |state, _| {
+            ClientMessage::LowerHand { peer } => self.moderate(membership, |state, role| {
+                target(state, role, from, peer)?;
                 let slot = state.peers.get_mut(&peer).ok_or(ErrorCode::UnknownPeer)?;
                 if slot.info.hand.take().is_some() {
                     state.broadcast_update(peer);
@@ -147,11 +148,7 @@ impl HubHandle {
                 Ok(())
             })?,
             ClientMessage::EndMeeting => {
-                self.moderate(membership, |state, _| {
-                    state.close_all(CloseReason::Ended);
-                    Ok(())
-                })?;
-                self.forget(&membership.room);
+                self.end(membership)?;
                 tracing::info!(room = %membership.room.key, by = %from, "meeting ended for all");
             }
             ClientMessage::Leave => return Ok(Outcome::Leave),

@@ -203,12 +203,16 @@ impl HubHandle {
                 .room(room_key, meeting_id)
                 .await
                 .map_err(|_| JoinRefused::Internal)?;
-            let mut state = lock(&room.state);
-            // A room forgotten (emptied or ended) between lookup and lock
-            // is no longer reachable: look again.
-            if !self.is_current(&room) {
-                continue;
-            }
+            // Locks are always taken hub map first, then room state. A
+            // room forgotten (emptied or ended) between lookup and lock is
+            // no longer reachable: look again.
+            let mut state = {
+                let rooms = lock(&self.0.rooms);
+                if !rooms.get(&room.key).is_some_and(|c| Arc::ptr_eq(c, &room)) {
+                    continue;
+                }
+                lock(&room.state)
+            };
             let epoch = self.next_id();
             if let Some(token) = resume {
                 if let Some(outbox) = self.resume(&room, &mut state, token, &subject, epoch) {
@@ -284,32 +288,34 @@ impl HubHandle {
             .find(|(_, slot)| slot.resume == token && slot.subject == subject)
             .map(|(id, _)| *id)?;
         let slot = state.peers.get_mut(&peer)?;
-        let outbox = match slot.parked.take() {
-            Some(parked) => parked,
+        slot.epoch = epoch;
+        slot.info.reconnecting = false;
+        let parked = slot.parked.take();
+        // A fresh queue, so that the welcome goes first and what was
+        // queued while away follows it. One place more than usual: a
+        // parked queue may be full (one message more evicts the peer),
+        // and the welcome must fit in front of all of it.
+        let (tx, outbox) = mpsc::channel(self.0.settings.peer_queue + 1);
+        let old = std::mem::replace(&mut slot.tx, tx);
+        let welcome = state.welcome(peer, true, &self.0.settings);
+        let slot = state.peers.get_mut(&peer)?;
+        let _ = slot.tx.try_send(welcome);
+        match parked {
+            Some(mut parked) => {
+                while let Ok(bytes) = parked.try_recv() {
+                    let _ = slot.tx.try_send(bytes);
+                }
+            }
+            // The old connection is still open: it ends.
             None => {
-                let (tx, rx) = mpsc::channel(self.0.settings.peer_queue);
-                let old = std::mem::replace(&mut slot.tx, tx);
                 let _ = old.try_send(encode(&ServerMessage::Closed {
                     reason: CloseReason::Replaced,
                 }));
-                rx
             }
-        };
-        slot.epoch = epoch;
-        slot.info.reconnecting = false;
-        let welcome = state.welcome(peer, true, &self.0.settings);
-        if let Some(slot) = state.peers.get(&peer) {
-            let _ = slot.tx.try_send(welcome);
         }
         state.broadcast_update(peer);
         tracing::debug!(room = %room.key, %peer, "resume accepted");
         Some((peer, outbox))
-    }
-
-    fn is_current(&self, room: &Arc<Room>) -> bool {
-        lock(&self.0.rooms)
-            .get(&room.key)
-            .is_some_and(|current| Arc::ptr_eq(current, room))
     }
 
     /// Leaving on purpose (`leave`, or the browser closed the socket):
@@ -350,7 +356,12 @@ impl HubHandle {
                 Some(slot) if slot.epoch == epoch && grace > 0 => {
                     slot.info.reconnecting = true;
                     slot.parked = Some(outbox);
-                    state.broadcast_update(peer);
+                    // The others only: the peer itself would find this
+                    // stale news about itself in its queue on resuming.
+                    let update = encode(&ServerMessage::PeerUpdated {
+                        peer: slot.info.clone(),
+                    });
+                    state.broadcast(Some(peer), &update);
                     true
                 }
                 _ => false,
@@ -433,12 +444,32 @@ impl HubHandle {
         }
     }
 
-    /// Drops a room from the map at once (the meeting ended).
-    pub(super) fn forget(&self, room: &Arc<Room>) {
+    /// Ends the meeting for everyone when `by` moderates: every
+    /// connection gets `closed: ended`, and the room is forgotten in the
+    /// same step, so nobody can join the ended room in between (a later
+    /// join opens a fresh one).
+    ///
+    /// # Errors
+    /// `NotJoined` / `Forbidden` as for any moderator action.
+    pub(super) fn end(&self, membership: &Membership) -> Result<(), super::protocol::ErrorCode> {
+        use super::protocol::ErrorCode;
+        let room = &membership.room;
         let mut rooms = lock(&self.0.rooms);
+        let mut state = lock(&room.state);
+        let role = state
+            .peers
+            .get(&membership.peer)
+            .ok_or(ErrorCode::NotJoined)?
+            .info
+            .role;
+        if !role.moderates() {
+            return Err(ErrorCode::Forbidden);
+        }
+        state.close_all(CloseReason::Ended);
         if rooms.get(&room.key).is_some_and(|c| Arc::ptr_eq(c, room)) {
             rooms.remove(&room.key);
         }
+        Ok(())
     }
 
     /// Number of live rooms (for metrics and tests).

@@ -181,7 +181,10 @@ pub fn CallStage(controls: CallControls) -> impl IntoView {
                     type="button"
                     class="toggle"
                     aria-expanded=move || (panel.get() == Some(Panel::Chat)).to_string()
-                    aria-label=t.chat_toggle
+                    aria-label=move || match unread.get() {
+                        0 => t.chat_toggle.to_owned(),
+                        n => format!("{}, {}", t.chat_toggle, t.with_count(t.unread, n)),
+                    }
                     title=t.chat_toggle
                     on:click=move |_| toggle(Panel::Chat)
                 >

@@ -40,7 +40,7 @@ use convene_bench::procfs::{self, CpuMeter};
 use convene_bench::stats::Latencies;
 use futures::{SinkExt, StreamExt};
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -53,7 +53,8 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const USAGE: &str = "\
 usage: signaling --url http://HOST:PORT [--server-pid PID] [--rooms 250] [--peers 4]
-                 [--warmup 2] [--duration 10] [--rate 10000] [--window 8] [--threads 2]";
+                 [--warmup 2] [--duration 10] [--rate 10000] [--window 8] [--threads 2]
+                 [--chat-every 25]";
 
 /// Command-line settings.
 #[derive(Clone, Debug)]
@@ -74,6 +75,9 @@ struct Options {
     window: usize,
     /// Worker threads of the generator's runtime.
     threads: usize,
+    /// One message in this many is chat (when the chat pace allows); 0
+    /// for none.
+    chat_every: u64,
 }
 
 impl Options {
@@ -88,6 +92,7 @@ impl Options {
             rate: 10_000.0,
             window: 8,
             threads: 2,
+            chat_every: 25,
         };
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
@@ -108,6 +113,7 @@ impl Options {
                 "--rate" => options.rate = value.parse().map_err(|e| bad(&e))?,
                 "--window" => options.window = value.parse().map_err(|e| bad(&e))?,
                 "--threads" => options.threads = value.parse().map_err(|e| bad(&e))?,
+                "--chat-every" => options.chat_every = value.parse().map_err(|e| bad(&e))?,
                 _ => return Err(format!("unknown option {flag}")),
             }
         }
@@ -135,8 +141,6 @@ const MAX_PER_CONN_PER_S: f64 = 180.0;
 const MAX_BURST: u32 = 20;
 /// Chat messages per second per connection, at most (the server allows 5).
 const CHAT_PER_S: f64 = 2.0;
-/// One message in this many is chat (when the chat pace allows).
-const CHAT_EVERY: u64 = 25;
 /// Messages written to a socket before one flush in the saturation phase.
 const BATCH: usize = 16;
 /// How long a phase's last messages may take to arrive.
@@ -204,6 +208,10 @@ struct Shared {
     refused: AtomicU64,
     /// The first few problems, for the report.
     notes: Mutex<Vec<String>>,
+    /// Set before the sockets close at the end: the `peer_left` messages
+    /// that follow are expected.
+    stopping: AtomicBool,
+    chat_every: u64,
 }
 
 impl Shared {
@@ -317,6 +325,8 @@ async fn run(options: Options) -> Result<u64, String> {
         failed: AtomicU64::new(0),
         refused: AtomicU64::new(0),
         notes: Mutex::new(Vec::new()),
+        stopping: AtomicBool::new(false),
+        chat_every: options.chat_every,
     });
     let (stage_tx, stage_rx) = watch::channel(Stage {
         phase: Phase::Idle,
@@ -435,6 +445,7 @@ async fn run(options: Options) -> Result<u64, String> {
     set(Phase::Idle, Tag::Warmup);
     let lost_paced = drain(&shared).await;
 
+    shared.stopping.store(true, Ordering::Release);
     set(Phase::Stop, Tag::Warmup);
     let mut totals = ConnStats::default();
     for task in tasks {
@@ -778,7 +789,8 @@ impl Connection {
     ) {
         let n = *count;
         *count += 1;
-        let kind = if n % CHAT_EVERY == CHAT_EVERY - 1 && chat_pace.allows(now) {
+        let every = self.shared.chat_every;
+        let kind = if every > 0 && n % every == every - 1 && chat_pace.allows(now) {
             chat_pace.take(now);
             Kind::Chat
         } else {
@@ -853,8 +865,9 @@ impl Connection {
                     shared.windows[marker.from].add_permits(1);
                 }
             }
-            // Room-mates still arriving during set-up.
+            // Room-mates still arriving during set-up, and leaving at the end.
             "peer_joined" if phase == Phase::Idle => {}
+            "peer_left" | "peer_updated" if self.shared.stopping.load(Ordering::Acquire) => {}
             _ => {
                 self.shared.refused.fetch_add(1, Ordering::Relaxed);
                 let shown: String = text.chars().take(200).collect();
