@@ -314,17 +314,31 @@ fn template() -> impl Strategy<Value = Template> {
         "\\PC{0,80}",
     ];
     let candidate = proptest::option::of(
-        ("\\PC{0,40}", proptest::option::of("[0-9]{1,2}"), proptest::option::of(0u16..4)).prop_map(
-            |(candidate, sdp_mid, sdp_m_line_index)| IceCandidate {
+        (
+            "\\PC{0,40}",
+            proptest::option::of("[0-9]{1,2}"),
+            proptest::option::of(0u16..4),
+        )
+            .prop_map(|(candidate, sdp_mid, sdp_m_line_index)| IceCandidate {
                 candidate,
                 sdp_mid,
                 sdp_m_line_index,
-            },
-        ),
+            }),
     );
-    let emoji = prop_oneof![select(REACTIONS.to_vec()).prop_map(str::to_owned), "\\PC{0,4}"];
-    let access = select(vec![RoomAccess::Open, RoomAccess::AskToJoin, RoomAccess::Locked]);
-    let role = select(vec![RoomRole::Host, RoomRole::CoHost, RoomRole::Participant]);
+    let emoji = prop_oneof![
+        select(REACTIONS.to_vec()).prop_map(str::to_owned),
+        "\\PC{0,4}"
+    ];
+    let access = select(vec![
+        RoomAccess::Open,
+        RoomAccess::AskToJoin,
+        RoomAccess::Locked,
+    ]);
+    let role = select(vec![
+        RoomRole::Host,
+        RoomRole::CoHost,
+        RoomRole::Participant,
+    ]);
     let track = select(vec![TrackKind::Audio, TrackKind::Video]);
     prop_oneof![
         3 => (target(), sdp.clone()).prop_map(|(t, s)| Template::Offer(t, s)),
@@ -515,7 +529,11 @@ async fn run_case(
     prop_assert_eq!(welcome.peers.len(), 1);
     let me = match mate.recv().await {
         ServerMessage::PeerJoined { peer } => peer,
-        other => return Err(TestCaseError::fail(format!("expected peer_joined, got {other:?}"))),
+        other => {
+            return Err(TestCaseError::fail(format!(
+                "expected peer_joined, got {other:?}"
+            )))
+        }
     };
     prop_assert_eq!(me.id, welcome.you);
     prop_assert_eq!(
@@ -525,10 +543,7 @@ async fn run_case(
     let mate_info = welcome.peers[0].clone();
     prop_assert_eq!(mate_info.role, RoomRole::Host);
 
-    let ids = Ids {
-        me: me.id,
-        ..ids
-    };
+    let ids = Ids { me: me.id, ..ids };
     let mut model = Model {
         me,
         mate: mate_id,
@@ -683,6 +698,15 @@ async fn a_flooding_client_is_told_once_then_cut_off_and_its_room_mates_carry_on
     // nothing: all the flooder hears back is about the flood.
     let noop = serde_json::to_string(&ClientMessage::Hand { raised: false }).unwrap();
     flooder.flood(std::iter::repeat_n(noop, 3000)).await;
+    {
+        use futures::StreamExt;
+        for _ in 0..5 {
+            let frame =
+                tokio::time::timeout(std::time::Duration::from_secs(2), flooder.stream.next())
+                    .await;
+            eprintln!("DIAG {frame:?}");
+        }
+    }
     match flooder.recv().await {
         ServerMessage::Error {
             code: ErrorCode::RateLimited,
@@ -693,7 +717,10 @@ async fn a_flooding_client_is_told_once_then_cut_off_and_its_room_mates_carry_on
     flooder.expect_closed(CloseReason::RateLimited).await;
 
     for ws in [&mut a, &mut b] {
-        assert_eq!(ws.recv().await, ServerMessage::PeerLeft { peer: flooder_id });
+        assert_eq!(
+            ws.recv().await,
+            ServerMessage::PeerLeft { peer: flooder_id }
+        );
     }
     chat_between(&mut a, &mut b, "calm again").await;
     chat_between(&mut b, &mut a, "indeed").await;

@@ -158,7 +158,12 @@ async fn only_the_host_changes_roles_and_never_makes_another_host() {
     };
     refused(&mut ann_ws, make_host, ErrorCode::Forbidden).await;
     refused(&mut ann_ws, co_host(ann_id), ErrorCode::Forbidden).await;
-    refused(&mut ann_ws, co_host(PeerId(999_999)), ErrorCode::UnknownPeer).await;
+    refused(
+        &mut ann_ws,
+        co_host(PeerId(999_999)),
+        ErrorCode::UnknownPeer,
+    )
+    .await;
 
     ann_ws.send(&co_host(bob_id)).await;
     // The new co-host learns who is knocking, then everyone the new role.
@@ -339,13 +344,19 @@ async fn a_moderator_can_do_everything(co_host: bool) {
             assert_eq!(peer_updated(ws).await.role, RoomRole::CoHost);
         }
     }
-    let (m, m_id) = if co_host { (BOB, bob_id) } else { (ANN, ann_id) };
+    let (m, m_id) = if co_host {
+        (BOB, bob_id)
+    } else {
+        (ANN, ann_id)
+    };
     // Who gets the lobby list.
     let moderators: Vec<usize> = if co_host { vec![ANN, BOB] } else { vec![ANN] };
 
     // Asking to unmute reaches the target alone (the others' next
     // message is the mute below).
-    all[m].send(&ClientMessage::AskUnmute { peer: tess_id }).await;
+    all[m]
+        .send(&ClientMessage::AskUnmute { peer: tess_id })
+        .await;
     assert_eq!(
         all[TESS].recv().await,
         ServerMessage::UnmuteRequest { by: m_id }
@@ -374,7 +385,9 @@ async fn a_moderator_can_do_everything(co_host: bool) {
     for ws in all.iter_mut() {
         assert!(peer_updated(ws).await.hand.is_some());
     }
-    all[m].send(&ClientMessage::LowerHand { peer: tess_id }).await;
+    all[m]
+        .send(&ClientMessage::LowerHand { peer: tess_id })
+        .await;
     for ws in all.iter_mut() {
         let peer = peer_updated(ws).await;
         assert_eq!((peer.id, peer.hand), (tess_id, None));
@@ -385,17 +398,23 @@ async fn a_moderator_can_do_everything(co_host: bool) {
         expect_chat(&mut all[i], "oops").await;
     }
     all[m]
-        .send(&ClientMessage::DeleteChat { id: oops.id.clone() })
+        .send(&ClientMessage::DeleteChat {
+            id: oops.id.clone(),
+        })
         .await;
     for ws in all.iter_mut() {
         assert_eq!(
             ws.recv().await,
-            ServerMessage::ChatDeleted { id: oops.id.clone() }
+            ServerMessage::ChatDeleted {
+                id: oops.id.clone()
+            }
         );
     }
     refused(
         &mut all[m],
-        ClientMessage::DeleteChat { id: oops.id.clone() },
+        ClientMessage::DeleteChat {
+            id: oops.id.clone(),
+        },
         ErrorCode::NotFound,
     )
     .await;
@@ -427,7 +446,10 @@ async fn a_moderator_can_do_everything(co_host: bool) {
     all[m].send(&ClientMessage::Admit { peer: kay_id }).await;
     let welcome = kay.expect_welcome().await;
     assert_eq!((welcome.you, welcome.role), (kay_id, RoomRole::Participant));
-    assert!(welcome.lobby.is_empty(), "participants do not see the lobby");
+    assert!(
+        welcome.lobby.is_empty(),
+        "participants do not see the lobby"
+    );
     for ws in all.iter_mut() {
         assert_eq!(peer_joined(ws).await.id, kay_id);
     }
@@ -617,7 +639,10 @@ async fn a_removed_member_cannot_come_back_by_ticket_or_session() {
 
     ann_ws.send(&ClientMessage::Remove { peer: bob_id }).await;
     bob_ws.expect_closed(CloseReason::Removed).await;
-    assert_eq!(ann_ws.recv().await, ServerMessage::PeerLeft { peer: bob_id });
+    assert_eq!(
+        ann_ws.recv().await,
+        ServerMessage::PeerLeft { peer: bob_id }
+    );
 
     async fn barred(app: &TestApp, bob: &TestUser, room: &str, old_ticket: &str) {
         let call = app
@@ -648,7 +673,11 @@ async fn a_removed_member_cannot_come_back_by_ticket_or_session() {
     };
     let mut guest = app.connect_guest(&room, "Gail").await;
     let welcome = guest.welcome().await;
-    assert!(welcome.peers.is_empty(), "the room emptied: {:?}", welcome.peers);
+    assert!(
+        welcome.peers.is_empty(),
+        "the room emptied: {:?}",
+        welcome.peers
+    );
     guest.close().await;
     barred(&app, &bob, &room, &old_ticket).await;
 
@@ -671,7 +700,10 @@ async fn a_removed_guest_stays_removed_in_that_browser() {
 
     ann_ws.send(&ClientMessage::Remove { peer: gus_id }).await;
     gus.expect_closed(CloseReason::Removed).await;
-    assert_eq!(ann_ws.recv().await, ServerMessage::PeerLeft { peer: gus_id });
+    assert_eq!(
+        ann_ws.recv().await,
+        ServerMessage::PeerLeft { peer: gus_id }
+    );
 
     for name in ["Gus", "Someone Else"] {
         let call = app
@@ -797,7 +829,10 @@ async fn a_locked_room_makes_members_knock_but_not_the_host_or_cohosts() {
     peer_updated(&mut ann_ws).await;
     peer_updated(&mut cora_ws).await;
     cora_ws.close().await;
-    assert_eq!(ann_ws.recv().await, ServerMessage::PeerLeft { peer: cora_id });
+    assert_eq!(
+        ann_ws.recv().await,
+        ServerMessage::PeerLeft { peer: cora_id }
+    );
 
     ann_ws
         .send(&ClientMessage::SetAccess {
@@ -838,9 +873,7 @@ async fn a_locked_room_makes_members_knock_but_not_the_host_or_cohosts() {
     assert_eq!(peer_joined(&mut cora_ws).await.role, RoomRole::Host);
 
     cora_ws
-        .send(&ClientMessage::Admit {
-            peer: knocks[0].id,
-        })
+        .send(&ClientMessage::Admit { peer: knocks[0].id })
         .await;
     let welcome = bob_ws.expect_welcome().await;
     assert_eq!(welcome.role, RoomRole::Participant);
@@ -981,7 +1014,11 @@ async fn joiners_above_the_mesh_limit_are_audio_only_and_may_not_send_video() {
         assert!(peer.audio_only && !peer.video, "{peer:?}");
     }
 
-    for (audio, video, screen) in [(true, true, false), (true, false, true), (false, true, true)] {
+    for (audio, video, screen) in [
+        (true, true, false),
+        (true, false, true),
+        (false, true, true),
+    ] {
         refused(
             &mut c,
             ClientMessage::Media {
@@ -1191,10 +1228,21 @@ async fn a_deleted_chat_message_is_gone_for_everyone_and_for_later_joiners() {
         );
     }
     for id in [first.id, private.id, "no-such-id".to_owned()] {
-        refused(&mut ann_ws, ClientMessage::DeleteChat { id }, ErrorCode::NotFound).await;
+        refused(
+            &mut ann_ws,
+            ClientMessage::DeleteChat { id },
+            ErrorCode::NotFound,
+        )
+        .await;
     }
     let mut later = app.connect_guest(&room, "Later").await;
-    let history: Vec<String> = later.welcome().await.chat.into_iter().map(|m| m.text).collect();
+    let history: Vec<String> = later
+        .welcome()
+        .await
+        .chat
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
     assert_eq!(history, vec!["second"]);
 
     // Also in the history read back from the database once the room empties.

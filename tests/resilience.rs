@@ -49,7 +49,11 @@ async fn sentinel(from: &mut WsClient, others: &mut [&mut WsClient], text: &str)
 /// The next message is `peer_updated` about `peer` with `reconnecting`.
 async fn expect_reconnecting(ws: &mut WsClient, peer: PeerId, reconnecting: bool) {
     let info = peer_updated(ws).await;
-    assert_eq!((info.id, info.reconnecting), (peer, reconnecting), "{info:?}");
+    assert_eq!(
+        (info.id, info.reconnecting),
+        (peer, reconnecting),
+        "{info:?}"
+    );
 }
 
 #[tokio::test]
@@ -213,7 +217,10 @@ async fn leaving_on_purpose_is_immediate_and_cannot_be_resumed() {
         assert_ne!(welcome.you, first.you);
         assert_eq!(peer_joined(&mut a).await.id, welcome.you);
         again.close().await;
-        assert_eq!(a.recv().await, ServerMessage::PeerLeft { peer: welcome.you });
+        assert_eq!(
+            a.recv().await,
+            ServerMessage::PeerLeft { peer: welcome.you }
+        );
     }
 }
 
@@ -238,7 +245,13 @@ async fn resuming_while_the_old_socket_is_still_open_replaces_it() {
     expect_reconnecting(&mut a, first.you, false).await;
     sentinel(&mut new, &mut [&mut a], "one of me").await;
     let mut c = app.connect_guest(&room, "C").await;
-    let names: Vec<String> = c.welcome().await.peers.into_iter().map(|p| p.name).collect();
+    let names: Vec<String> = c
+        .welcome()
+        .await
+        .peers
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
     assert_eq!(names, vec!["A", "B"]);
 }
 

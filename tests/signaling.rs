@@ -41,7 +41,11 @@ fn expect_error(message: ServerMessage, expected: ErrorCode) {
 /// proof that the connection still works and that nothing else was queued
 /// for it before.
 async fn chat_round_trip(ws: &mut WsClient, text: &str) {
-    ws.send(&ClientMessage::Chat { text: text.into(), to: None }).await;
+    ws.send(&ClientMessage::Chat {
+        text: text.into(),
+        to: None,
+    })
+    .await;
     match ws.recv().await {
         ServerMessage::Chat { message } => assert_eq!(message.text, text),
         other => panic!("expected the chat echo, got {other:?}"),
@@ -640,7 +644,11 @@ async fn chat_history_keeps_the_order_messages_were_sent_in() {
     // A burst: many land in the same millisecond.
     let texts: Vec<String> = (0..40).map(|i| format!("message {i}")).collect();
     for text in &texts {
-        a.send(&ClientMessage::Chat { text: text.clone(), to: None }).await;
+        a.send(&ClientMessage::Chat {
+            text: text.clone(),
+            to: None,
+        })
+        .await;
     }
     for text in &texts {
         expect_chat(&mut a, text).await;

@@ -34,9 +34,11 @@ export function uniqueEmail(tag: string): string {
  *   both on the `performance.now()` clock;
  * - counts signaling sockets that closed (`window.__wsClosed`);
  * - with `relayOnly`, makes every peer connection use TURN relays only
- *   (`iceTransportPolicy: "relay"`), whatever the page asks for.
+ *   (`iceTransportPolicy: "relay"`), whatever the page asks for;
+ * - with `turnUrl`, swaps the TURN server the page was given for that one
+ *   (same credentials).
  */
-function instrumentPage(options: { relayOnly: boolean }) {
+function instrumentPage(options: { relayOnly: boolean; turnUrl: string | null }) {
   const w = window as any;
   w.__convene_hydrated = false;
   const wasm = WebAssembly as any;
@@ -88,11 +90,23 @@ function instrumentPage(options: { relayOnly: boolean }) {
   w.__pcs = [];
   const Original = w.RTCPeerConnection;
   if (typeof Original === 'function') {
-    const relayOnly = (config: any) =>
-      options.relayOnly ? { ...(config ?? {}), iceTransportPolicy: 'relay' } : config;
+    const adjust = (config: any) => {
+      let out = config;
+      if (options.turnUrl && Array.isArray(out?.iceServers)) {
+        const isTurn = (url: string) => /^turns?:/.test(url);
+        out = {
+          ...out,
+          iceServers: out.iceServers.map((server: any) =>
+            [].concat(server.urls).some(isTurn) ? { ...server, urls: [options.turnUrl] } : server,
+          ),
+        };
+      }
+      if (options.relayOnly) out = { ...(out ?? {}), iceTransportPolicy: 'relay' };
+      return out;
+    };
     class RecordedPeerConnection extends Original {
       constructor(config?: unknown, ...rest: unknown[]) {
-        super(relayOnly(config), ...rest);
+        super(adjust(config), ...rest);
         w.__pcs.push(this);
         mark('pc_created');
         this.addEventListener('iceconnectionstatechange', () => {
@@ -104,7 +118,7 @@ function instrumentPage(options: { relayOnly: boolean }) {
         this.addEventListener('track', () => mark('track'));
       }
       setConfiguration(config: unknown) {
-        return super.setConfiguration(relayOnly(config));
+        return super.setConfiguration(adjust(config));
       }
     }
     w.RTCPeerConnection = RecordedPeerConnection;
@@ -140,6 +154,8 @@ function instrumentPage(options: { relayOnly: boolean }) {
 export interface PersonOptions {
   /** Connect to others through TURN relays only. */
   relayOnly?: boolean;
+  /** Use this TURN server instead of the one the server hands out. */
+  turnUrl?: string;
 }
 
 /** A fresh browser context (its own cookies: one person) with the
@@ -149,7 +165,10 @@ export async function newPerson(
   options: PersonOptions = {},
 ): Promise<BrowserContext> {
   const context = await browser.newContext();
-  await context.addInitScript(instrumentPage, { relayOnly: options.relayOnly ?? false });
+  await context.addInitScript(instrumentPage, {
+    relayOnly: options.relayOnly ?? false,
+    turnUrl: options.turnUrl ?? null,
+  });
   return context;
 }
 

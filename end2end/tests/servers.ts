@@ -17,55 +17,89 @@ process.env.CONVENE_E2E_DATA_DIR ??= path.join(
 /** The server's data folder (SQLite file, keys) for this run. */
 export const DATA_DIR = process.env.CONVENE_E2E_DATA_DIR;
 
-/**
- * The coturn the tests start on loopback (test-only settings: loopback
- * peers allowed, no TLS). The Convene server hands browsers credentials
- * for it, so every call may use it; `relay.spec.ts` forces it.
- */
-export const TURN = (() => {
-  const port = Number(process.env.CONVENE_E2E_TURN_PORT ?? 3479);
-  const minPort = Number(process.env.CONVENE_E2E_TURN_MIN_PORT ?? 49400);
-  const maxPort = Number(process.env.CONVENE_E2E_TURN_MAX_PORT ?? 49599);
+/** Where a test coturn listens and relays, and its secret. */
+export interface TurnSettings {
+  host: string;
+  port: number;
+  /** Relay ports coturn allocates from (inclusive). */
+  minPort: number;
+  maxPort: number;
+  realm: string;
+  /** Test-only; never a real deployment's secret. */
+  secret: string;
+  /** The URL browsers are given. */
+  url: string;
+  /** Its log, pid file and user database (coturn opens one even when
+   * credentials come from the shared secret). */
+  dir: string;
+}
+
+function turnSettings(port: number, minPort: number, maxPort: number, dir: string): TurnSettings {
   return {
     host: '127.0.0.1',
     port,
-    /** Relay ports coturn allocates from (inclusive). */
     minPort,
     maxPort,
     realm: 'convene.test',
-    /** Test-only; never a real deployment's secret. */
     secret: 'end2end-turn-secret-not-for-production',
     url: `turn:127.0.0.1:${port}?transport=udp`,
-    /** Its log, pid file and user database (coturn opens one even when
-     * credentials come from the shared secret). */
-    dir: `${DATA_DIR}-turn`,
+    dir,
   };
-})();
+}
 
-/** The shell command that runs coturn in the foreground. */
-export function turnCommand(): string {
-  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const args = [
+/**
+ * The coturn started for the whole run (playwright.config.ts), on
+ * loopback with test-only settings (loopback peers allowed, no TLS). The
+ * Convene server hands browsers credentials for it, so every call may use
+ * it; `relay.spec.ts` forces it.
+ */
+export const TURN = turnSettings(
+  Number(process.env.CONVENE_E2E_TURN_PORT ?? 3479),
+  Number(process.env.CONVENE_E2E_TURN_MIN_PORT ?? 49400),
+  Number(process.env.CONVENE_E2E_TURN_MAX_PORT ?? 49599),
+  `${DATA_DIR}-turn`,
+);
+
+/**
+ * A second coturn with the same secret (so the server's credentials work
+ * on it), on the next port and the next relay ports, for a spec that needs
+ * a relay of its own to cut (`offline.spec.ts`).
+ */
+export const SPARE_TURN = turnSettings(
+  TURN.port + 1,
+  TURN.maxPort + 1,
+  TURN.maxPort + 100,
+  `${DATA_DIR}-turn-spare`,
+);
+
+/** coturn's command line for `turn`, run in the foreground. */
+export function turnArgs(turn: TurnSettings): string[] {
+  return [
     '-n', // no configuration file: everything is on this line
-    `--listening-ip=${TURN.host}`,
-    `--relay-ip=${TURN.host}`,
-    `--listening-port=${TURN.port}`,
-    `--min-port=${TURN.minPort}`,
-    `--max-port=${TURN.maxPort}`,
+    `--listening-ip=${turn.host}`,
+    `--relay-ip=${turn.host}`,
+    `--listening-port=${turn.port}`,
+    `--min-port=${turn.minPort}`,
+    `--max-port=${turn.maxPort}`,
     '--use-auth-secret',
-    `--static-auth-secret=${TURN.secret}`,
-    `--realm=${TURN.realm}`,
+    `--static-auth-secret=${turn.secret}`,
+    `--realm=${turn.realm}`,
     '--fingerprint',
-    // Both browsers and the relay are on 127.0.0.1 here; never in production.
+    // Browsers and relays are all on 127.0.0.1 here; never in production.
     '--allow-loopback-peers',
     '--no-cli',
     '--no-tls',
     '--no-dtls',
     '--no-software-attribute',
     '--simple-log',
-    `--log-file=${path.join(TURN.dir, 'turn.log')}`,
-    `--pidfile=${path.join(TURN.dir, 'turn.pid')}`,
-    `--userdb=${path.join(TURN.dir, 'turndb')}`,
+    `--log-file=${path.join(turn.dir, 'turn.log')}`,
+    `--pidfile=${path.join(turn.dir, 'turn.pid')}`,
+    `--userdb=${path.join(turn.dir, 'turndb')}`,
   ];
-  return `mkdir -p ${quote(TURN.dir)} && exec turnserver ${args.map(quote).join(' ')}`;
+}
+
+/** A shell command that runs the run's coturn in the foreground. */
+export function turnCommand(): string {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  return `mkdir -p ${quote(TURN.dir)} && exec turnserver ${turnArgs(TURN).map(quote).join(' ')}`;
 }

@@ -79,14 +79,22 @@ pub fn segments(text: &str) -> Vec<Segment> {
         let end = tail.find(char::is_whitespace).unwrap_or(tail.len());
         let mut url = &tail[..end];
         while let Some(last) = url.chars().last() {
-            let unbalanced_paren = last == ')' && url.matches('(').count() < url.matches(')').count();
-            if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | ']' | '>') || unbalanced_paren {
+            let unbalanced_paren =
+                last == ')' && url.matches('(').count() < url.matches(')').count();
+            if matches!(
+                last,
+                '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | ']' | '>'
+            ) || unbalanced_paren
+            {
                 url = &url[..url.len() - last.len_utf8()];
             } else {
                 break;
             }
         }
-        let scheme_only = url.trim_start_matches("https://").trim_start_matches("http://").is_empty();
+        let scheme_only = url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .is_empty();
         if scheme_only {
             plain.push_str(url);
         } else {
@@ -160,7 +168,10 @@ mod tests {
             segments("HTTPS://EXAMPLE.COM<script>"),
             vec![link("HTTPS://EXAMPLE.COM<script"), text(">")]
         );
-        assert_eq!(segments("ссылка: https://пример.рф"), vec![text("ссылка: "), link("https://пример.рф")]);
+        assert_eq!(
+            segments("ссылка: https://пример.рф"),
+            vec![text("ссылка: "), link("https://пример.рф")]
+        );
     }
 
     #[test]

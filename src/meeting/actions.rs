@@ -38,9 +38,11 @@ impl HubHandle {
             ClientMessage::Answer { to, sdp } => {
                 self.relay(membership, to, &ServerMessage::Answer { from, sdp })?
             }
-            ClientMessage::Candidate { to, candidate } => {
-                self.relay(membership, to, &ServerMessage::Candidate { from, candidate })?
-            }
+            ClientMessage::Candidate { to, candidate } => self.relay(
+                membership,
+                to,
+                &ServerMessage::Candidate { from, candidate },
+            )?,
             ClientMessage::Media {
                 audio,
                 video,
@@ -221,6 +223,11 @@ impl HubHandle {
                 sent_at_ms: crate::db::now_ms(),
             },
             None => {
+                // One insert at a time on SQLite (see `Hub::chat_writes`).
+                let _turn = match &self.0.chat_writes {
+                    Some(writes) => Some(writes.lock().await),
+                    None => None,
+                };
                 let mut stored = chat::db::insert_message(
                     &self.0.db,
                     &membership.room.meeting_id,
@@ -266,7 +273,10 @@ impl HubHandle {
         }
         let mut state = lock(&membership.room.state);
         state.recent_chat.retain(|m| m.id != id);
-        state.broadcast(None, &encode(&ServerMessage::ChatDeleted { id: id.to_owned() }));
+        state.broadcast(
+            None,
+            &encode(&ServerMessage::ChatDeleted { id: id.to_owned() }),
+        );
         Ok(())
     }
 

@@ -165,7 +165,13 @@ fn PreJoin(info: MeetingInfo, controls: CallControls) -> impl IntoView {
                     <p class="alert error" role="alert">{t.signaling_error(code)}</p>
                 })}
                 <form on:submit=on_submit>
-                    <FormAlert error/>
+                    // Removed from this meeting: say so rather than a
+                    // generic refusal.
+                    {move || if matches!(error.get(), Some(AppError::Forbidden)) {
+                        view! { <p class="alert error" role="alert">{t.closed_removed}</p> }.into_any()
+                    } else {
+                        view! { <FormAlert error/> }.into_any()
+                    }}
                     <label for="display_name">{t.your_name}</label>
                     <input
                         id="display_name"
@@ -239,8 +245,10 @@ fn WaitingScreen(controls: CallControls) -> impl IntoView {
     let t = use_strings();
     view! {
         <section class="card narrow waiting" aria-labelledby="waiting-title">
-            <h1 id="waiting-title" role="status">{t.waiting_title}</h1>
-            <p class="muted">{t.waiting_body}</p>
+            <div role="status">
+                <h1 id="waiting-title">{t.waiting_title}</h1>
+                <p class="muted">{t.waiting_body}</p>
+            </div>
             <p class="spinner" aria-hidden="true"></p>
             <button type="button" class="secondary" on:click=move |_| controls.leave()>{t.leave}</button>
         </section>

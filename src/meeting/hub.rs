@@ -39,6 +39,14 @@ pub(super) struct Hub {
     /// Peer ids and connection epochs come from one counter: both only
     /// need to be unique within the process.
     next_id: AtomicU64,
+    /// On SQLite, chat inserts take turns here. SQLite has one writer at
+    /// a time, and a connection that finds the database locked sleeps in
+    /// its busy handler (1, 2, 5 … 100 ms) before it tries again: with
+    /// many sockets chatting at once the inserts crawl, the pool runs dry
+    /// for seconds, and each sender's signaling waits behind its insert.
+    /// Queued here instead, each insert costs only itself. `None` on
+    /// PostgreSQL, which takes concurrent inserts.
+    pub(super) chat_writes: Option<tokio::sync::Mutex<()>>,
 }
 
 /// One meeting's live participants and lobby.
@@ -129,11 +137,17 @@ fn resume_token() -> String {
 
 impl HubHandle {
     pub fn new(db: Db, settings: MeetingSettings) -> Self {
+        let sqlite = db
+            .connect_options()
+            .database_url
+            .scheme()
+            .starts_with("sqlite");
         HubHandle(Arc::new(Hub {
             db,
             settings,
             rooms: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
+            chat_writes: sqlite.then(|| tokio::sync::Mutex::new(())),
         }))
     }
 
@@ -656,14 +670,14 @@ impl RoomState {
             let bytes = encode(&ServerMessage::PeerLeft { peer });
             gone.extend(self.fan_out(None, &bytes));
             if !slot.info.audio_only {
-                if let Some(promoted) = self
-                    .peers
-                    .values_mut()
-                    .find(|p| p.info.audio_only)
-                    .map(|p| {
-                        p.info.audio_only = false;
-                        p.info.id
-                    })
+                if let Some(promoted) =
+                    self.peers
+                        .values_mut()
+                        .find(|p| p.info.audio_only)
+                        .map(|p| {
+                            p.info.audio_only = false;
+                            p.info.id
+                        })
                 {
                     if let Some(slot) = self.peers.get(&promoted) {
                         let bytes = encode(&ServerMessage::PeerUpdated {

@@ -27,7 +27,9 @@ pub struct TokenBucket {
 pub enum Verdict {
     Allow,
     /// Drop it; `first` is true for the first drop of a streak (say so once).
-    Drop { first: bool },
+    Drop {
+        first: bool,
+    },
     /// The sender kept flooding: disconnect it.
     Disconnect,
 }

@@ -12,10 +12,10 @@ pub mod call;
 pub mod components;
 mod icons;
 mod people;
-mod stage;
 pub mod protocol;
 #[cfg(feature = "hydrate")]
 pub mod rtc;
+mod stage;
 
 #[cfg(feature = "ssr")]
 pub mod db;

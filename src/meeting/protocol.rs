@@ -267,14 +267,22 @@ pub enum ServerMessage {
     /// You are in the lobby: a moderator must admit you.
     Waiting,
     /// Moderators: who is knocking now (the whole list, after each change).
-    Lobby { knocks: Vec<Knock> },
+    Lobby {
+        knocks: Vec<Knock>,
+    },
     /// Someone joined; they will send you an offer.
-    PeerJoined { peer: PeerInfo },
+    PeerJoined {
+        peer: PeerInfo,
+    },
     /// Someone left or their connection timed out.
-    PeerLeft { peer: PeerId },
+    PeerLeft {
+        peer: PeerId,
+    },
     /// Someone's state changed (media, hand, role, audio-only,
     /// reconnecting); this may be about you.
-    PeerUpdated { peer: PeerInfo },
+    PeerUpdated {
+        peer: PeerInfo,
+    },
     Offer {
         from: PeerId,
         sdp: String,
@@ -288,20 +296,36 @@ pub enum ServerMessage {
         candidate: Option<IceCandidate>,
     },
     /// A chat message; `private` ones went to one person only.
-    Chat { message: ChatMessage },
+    Chat {
+        message: ChatMessage,
+    },
     /// A moderator deleted a chat message.
-    ChatDeleted { id: String },
+    ChatDeleted {
+        id: String,
+    },
     /// An emoji reaction from `from`.
-    Reaction { from: PeerId, emoji: String },
+    Reaction {
+        from: PeerId,
+        emoji: String,
+    },
     /// The room's access changed (lock / ask to join / open).
-    Access { access: RoomAccess },
+    Access {
+        access: RoomAccess,
+    },
     /// A moderator asks you to turn your microphone on.
-    UnmuteRequest { by: PeerId },
+    UnmuteRequest {
+        by: PeerId,
+    },
     /// A moderator turned your microphone or camera off (the others
     /// already see it off).
-    MutedBy { by: PeerId, track: TrackKind },
+    MutedBy {
+        by: PeerId,
+        track: TrackKind,
+    },
     /// The connection is over, and why.
-    Closed { reason: CloseReason },
+    Closed {
+        reason: CloseReason,
+    },
     Error {
         code: ErrorCode,
         message: String,
@@ -546,11 +570,13 @@ mod tests {
     #[test]
     fn sdp_video_direction_is_read_per_section() {
         assert!(!sdp_sends_video(AUDIO));
-        let sendrecv = format!("{AUDIO}m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=sendrecv\r\n");
+        let sendrecv =
+            format!("{AUDIO}m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=sendrecv\r\n");
         assert!(sdp_sends_video(&sendrecv));
         let default_direction = format!("{AUDIO}m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n");
         assert!(sdp_sends_video(&default_direction));
-        let recvonly = format!("{AUDIO}m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=recvonly\r\n");
+        let recvonly =
+            format!("{AUDIO}m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=recvonly\r\n");
         assert!(!sdp_sends_video(&recvonly));
         let rejected = format!("{AUDIO}m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n");
         assert!(!sdp_sends_video(&rejected));

@@ -49,7 +49,8 @@ pub fn CallStage(controls: CallControls) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let presenting = move || !presenters.with(Vec::is_empty) || signals.local_screen.with(Option::is_some);
+    let presenting =
+        move || !presenters.with(Vec::is_empty) || signals.local_screen.with(Option::is_some);
     let count = move || ids.with(Vec::len) + 1;
     let moderator = Memo::new(move |_| signals.role.get().moderates());
     // Unread: messages from others since the chat panel was last open.
@@ -75,7 +76,13 @@ pub fn CallStage(controls: CallControls) -> impl IntoView {
         })
     });
     let toggle = move |which: Panel| {
-        panel.update(|open| *open = if *open == Some(which) { None } else { Some(which) });
+        panel.update(|open| {
+            *open = if *open == Some(which) {
+                None
+            } else {
+                Some(which)
+            }
+        });
     };
     let recipients = Signal::derive(move || {
         signals.peers.with(|peers| {
@@ -93,7 +100,11 @@ pub fn CallStage(controls: CallControls) -> impl IntoView {
         panel.set(Some(Panel::Chat));
     });
     let local = Signal::derive(move || signals.local.get());
-    let hands_up = move || signals.peers.with(|p| p.iter().filter(|p| p.hand.is_some()).count());
+    let hands_up = move || {
+        signals
+            .peers
+            .with(|p| p.iter().filter(|p| p.hand.is_some()).count())
+    };
     view! {
         <section
             class="stage"
@@ -387,7 +398,11 @@ fn DevicesPanel(controls: CallControls) -> impl IntoView {
 }
 
 #[component]
-fn ConfirmDialog(controls: CallControls, what: Confirm, confirm: RwSignal<Option<Confirm>>) -> impl IntoView {
+fn ConfirmDialog(
+    controls: CallControls,
+    what: Confirm,
+    confirm: RwSignal<Option<Confirm>>,
+) -> impl IntoView {
     let t = use_strings();
     let (question, button) = match &what {
         Confirm::Remove(_, name) => (t.with_name(t.confirm_remove, name), t.remove),
@@ -455,7 +470,11 @@ fn RemoteScreen(signals: CallSignals, id: PeerId) -> impl IntoView {
         })
     });
     let label = t.with_name(t.screen_of, &signals.name_of(id));
-    move || stream.get().map(|stream| view! { <ScreenTile stream label=label.clone() local=false/> })
+    move || {
+        stream
+            .get()
+            .map(|stream| view! { <ScreenTile stream label=label.clone() local=false/> })
+    }
 }
 
 /// A shared screen, shown large.

@@ -99,9 +99,7 @@ impl Options {
             if flag == "-h" || flag == "--help" {
                 return Err(String::new());
             }
-            let value = args
-                .next()
-                .ok_or_else(|| format!("{flag} needs a value"))?;
+            let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
             let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}");
             match flag.as_str() {
                 "--url" => options.url = value.clone(),
@@ -503,7 +501,12 @@ async fn run(options: Options) -> Result<u64, String> {
         "errors: {errors} ({failed} connections failed or closed, {refused} error/closed \
          messages or dropped peers, {lost} messages lost)"
     );
-    for note in shared.notes.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+    for note in shared
+        .notes
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+    {
         println!("  {note}");
     }
     println!(

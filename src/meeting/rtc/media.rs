@@ -215,7 +215,9 @@ pub fn select_device(
     };
     wasm_bindgen_futures::spawn_local(async move {
         let Ok(stream) = get_user_media_on(audio, video, Some(&id)).await else {
-            signals.no_devices.set(signals.local.get_untracked().is_none());
+            signals
+                .no_devices
+                .set(signals.local.get_untracked().is_none());
             return;
         };
         let wanted = if video { "video" } else { "audio" };

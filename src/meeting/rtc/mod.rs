@@ -14,8 +14,7 @@ mod stats;
 
 use crate::error::AppError;
 use crate::meeting::call::{
-    CallPhase, CallSignals, DeviceKind, ModeratorNotice, RemotePeer, ShownReaction,
-    StreamHandle,
+    CallPhase, CallSignals, DeviceKind, ModeratorNotice, RemotePeer, ShownReaction, StreamHandle,
 };
 use crate::meeting::protocol::{
     ClientMessage, CloseReason, ErrorCode, IceServer, PeerId, ServerMessage, TrackKind,
@@ -323,7 +322,12 @@ impl Call {
     pub fn replace_track(&self, kind: DeviceKind, track: MediaStreamTrack) {
         let state = self.inner.borrow();
         for link in state.peers.values() {
-            peer::replace_track(link, kind, &track, state.signals.local.get_untracked().as_ref());
+            peer::replace_track(
+                link,
+                kind,
+                &track,
+                state.signals.local.get_untracked().as_ref(),
+            );
         }
     }
 
@@ -605,7 +609,9 @@ async fn handle(inner: &Rc<RefCell<Inner>>, message: ServerMessage) -> Result<()
                 };
                 let dropped: Vec<PeerLink> = {
                     let mut state = inner.borrow_mut();
-                    gone.iter().filter_map(|id| state.peers.remove(id)).collect()
+                    gone.iter()
+                        .filter_map(|id| state.peers.remove(id))
+                        .collect()
                 };
                 drop(dropped);
                 signals.peers.update(|list| {
@@ -670,7 +676,9 @@ async fn handle(inner: &Rc<RefCell<Inner>>, message: ServerMessage) -> Result<()
                 signals.role.set(info.role);
                 if signals.audio_only.get_untracked() != info.audio_only {
                     signals.audio_only.set(info.audio_only);
-                    if !info.audio_only && signals.notice.get_untracked() == Some(ErrorCode::VideoLimit) {
+                    if !info.audio_only
+                        && signals.notice.get_untracked() == Some(ErrorCode::VideoLimit)
+                    {
                         signals.notice.set(None);
                     }
                 }

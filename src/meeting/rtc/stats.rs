@@ -91,9 +91,9 @@ fn read(weak: &Weak<RefCell<Inner>>, grade: bool, counters: &Counters) {
             let (id, pc, counters) = (*id, link.pc.clone(), counters.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 let quality = grade_quality(&pc, id, &counters).await;
-                let current = signals.peers.with_untracked(|peers| {
-                    peers.iter().find(|p| p.id == id).map(|p| p.quality)
-                });
+                let current = signals
+                    .peers
+                    .with_untracked(|peers| peers.iter().find(|p| p.id == id).map(|p| p.quality));
                 if current.is_some_and(|q| q != quality) {
                     signals.update_peer(id, |peer| peer.quality = quality);
                 }
@@ -198,7 +198,12 @@ async fn entries(pc: &RtcPeerConnection) -> Option<Vec<JsValue>> {
         .ok()?
         .call0(&report)
         .ok()?;
-    Some(js_sys::try_iter(&values).ok()??.filter_map(Result::ok).collect())
+    Some(
+        js_sys::try_iter(&values)
+            .ok()??
+            .filter_map(Result::ok)
+            .collect(),
+    )
 }
 
 fn number(object: &JsValue, key: &str) -> Option<f64> {
