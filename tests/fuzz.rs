@@ -698,15 +698,6 @@ async fn a_flooding_client_is_told_once_then_cut_off_and_its_room_mates_carry_on
     // nothing: all the flooder hears back is about the flood.
     let noop = serde_json::to_string(&ClientMessage::Hand { raised: false }).unwrap();
     flooder.flood(std::iter::repeat_n(noop, 3000)).await;
-    {
-        use futures::StreamExt;
-        for _ in 0..5 {
-            let frame =
-                tokio::time::timeout(std::time::Duration::from_secs(2), flooder.stream.next())
-                    .await;
-            eprintln!("DIAG {frame:?}");
-        }
-    }
     match flooder.recv().await {
         ServerMessage::Error {
             code: ErrorCode::RateLimited,

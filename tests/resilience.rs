@@ -143,6 +143,16 @@ async fn a_member_resumes_with_a_fresh_ticket_but_nobody_else_can_use_the_token(
     let welcome = bob_ws.expect_welcome().await;
     assert!(welcome.resumed);
     assert_eq!(welcome.you, first.you);
+    assert_eq!(welcome.peers.len(), 1, "{:?}", welcome.peers);
+    // What happened while away follows the welcome, in order.
+    for name in ["Cora", "Mallory"] {
+        let joined = peer_joined(&mut bob_ws).await;
+        assert_eq!(joined.name, name);
+        assert_eq!(
+            bob_ws.recv().await,
+            ServerMessage::PeerLeft { peer: joined.id }
+        );
+    }
     expect_reconnecting(&mut bob_ws, first.you, false).await;
     expect_reconnecting(&mut ann_ws, first.you, false).await;
     sentinel(&mut ann_ws, &mut [&mut bob_ws], "welcome back, Bob").await;
@@ -221,6 +231,39 @@ async fn leaving_on_purpose_is_immediate_and_cannot_be_resumed() {
             a.recv().await,
             ServerMessage::PeerLeft { peer: welcome.you }
         );
+    }
+}
+
+#[tokio::test]
+async fn closing_and_dropping_at_once_with_messages_unread_is_still_leaving() {
+    // Closing tabs: each sends its close frame and drops the connection
+    // at once, with the news of the others' leaving unread (which resets
+    // the connection under the server's next write).
+    let (app, room) = app_with_room().await;
+    let mut observer = app.connect_guest(&room, "Observer").await;
+    observer.welcome().await;
+    for round in 0..5 {
+        let mut tabs = Vec::new();
+        for name in ["A", "B", "C"] {
+            let mut ws = app.connect_guest(&room, name).await;
+            let id = ws.welcome().await.you;
+            assert_eq!(peer_joined(&mut observer).await.id, id);
+            tabs.push((id, ws));
+        }
+        let mut ids: Vec<PeerId> = tabs.iter().map(|(id, _)| *id).collect();
+        for (_, ws) in tabs {
+            ws.close().await;
+        }
+        let mut left = Vec::new();
+        for _ in 0..3 {
+            match observer.recv().await {
+                ServerMessage::PeerLeft { peer } => left.push(peer),
+                other => panic!("round {round}: expected peer_left, got {other:?}"),
+            }
+        }
+        left.sort();
+        ids.sort();
+        assert_eq!(left, ids, "round {round}");
     }
 }
 

@@ -223,9 +223,9 @@ impl HubHandle {
                 sent_at_ms: crate::db::now_ms(),
             },
             None => {
-                // One insert at a time on SQLite (see `Hub::chat_writes`).
+                // SQLite: wait for a writer's place (see `Hub::chat_writes`).
                 let _turn = match &self.0.chat_writes {
-                    Some(writes) => Some(writes.lock().await),
+                    Some(writes) => writes.acquire().await.ok(),
                     None => None,
                 };
                 let mut stored = chat::db::insert_message(

@@ -28,6 +28,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// Chat inserts in flight at once on SQLite. Two, not one: the insert
+/// that fills the write-ahead log also checkpoints it (two `fsync`s, a few
+/// ms on a slow disk), which does not block other writers; the second
+/// place lets them go on meanwhile. More than two would only find the
+/// database locked.
+const SQLITE_CHAT_WRITERS: usize = 2;
+
 /// Cheap handle to the process-wide hub.
 #[derive(Clone)]
 pub struct HubHandle(pub(super) Arc<Hub>);
@@ -39,14 +46,14 @@ pub(super) struct Hub {
     /// Peer ids and connection epochs come from one counter: both only
     /// need to be unique within the process.
     next_id: AtomicU64,
-    /// On SQLite, chat inserts take turns here. SQLite has one writer at
-    /// a time, and a connection that finds the database locked sleeps in
+    /// On SQLite, at most [`SQLITE_CHAT_WRITERS`] chat inserts run at
+    /// once; the others wait here, in order. SQLite has one writer at a
+    /// time, and a connection that finds the database locked sleeps in
     /// its busy handler (1, 2, 5 … 100 ms) before it tries again: with
     /// many sockets chatting at once the inserts crawl, the pool runs dry
     /// for seconds, and each sender's signaling waits behind its insert.
-    /// Queued here instead, each insert costs only itself. `None` on
-    /// PostgreSQL, which takes concurrent inserts.
-    pub(super) chat_writes: Option<tokio::sync::Mutex<()>>,
+    /// `None` on PostgreSQL, which takes concurrent inserts.
+    pub(super) chat_writes: Option<tokio::sync::Semaphore>,
 }
 
 /// One meeting's live participants and lobby.
@@ -147,7 +154,7 @@ impl HubHandle {
             settings,
             rooms: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
-            chat_writes: sqlite.then(|| tokio::sync::Mutex::new(())),
+            chat_writes: sqlite.then(|| tokio::sync::Semaphore::new(SQLITE_CHAT_WRITERS)),
         }))
     }
 

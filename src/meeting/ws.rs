@@ -132,7 +132,7 @@ async fn serve(
                 if socket.feed(Message::Text(bytes)).await.is_err()
                     || flush(&mut socket, &mut membership).await.is_err()
                 {
-                    break Exit::Lost;
+                    break broken(&mut socket).await;
                 }
             }
             incoming = socket.recv() => {
@@ -177,7 +177,7 @@ async fn serve(
                         if flush(&mut socket, &mut membership).await.is_err()
                             || socket.send(Message::Text(encode(&reply))).await.is_err()
                         {
-                            break Exit::Lost;
+                            break broken(&mut socket).await;
                         }
                     }
                     Flow::Close(reason) => {
@@ -192,7 +192,7 @@ async fn serve(
             }
             _ = ping.tick() => {
                 if socket.send(Message::Ping(Default::default())).await.is_err() {
-                    break Exit::Lost;
+                    break broken(&mut socket).await;
                 }
             }
             () = &mut silence => {
@@ -204,20 +204,65 @@ async fn serve(
             }
         }
     };
-    match (exit, membership) {
-        (Exit::Left, Some(membership)) => hub.leave(&membership),
-        (Exit::Lost, Some(membership)) => hub.suspend(membership),
-        (Exit::Ended, Some(mut membership)) => {
-            // Whatever the hub queued last (e.g. `closed`) goes out first.
-            while let Ok(bytes) = membership.outbox.try_recv() {
+    let unsent = match (exit, membership) {
+        (Exit::Left, Some(membership)) => {
+            hub.leave(&membership);
+            None
+        }
+        (Exit::Lost, Some(membership)) => {
+            hub.suspend(membership);
+            None
+        }
+        (Exit::Ended, Some(membership)) => Some(membership.outbox),
+        (_, None) => None,
+    };
+    // The closing handshake (RFC 6455 §7.1.1): after our close frame,
+    // read (and drop) what the client still sends until its own close
+    // frame. Closing with unread data resets the connection, and the
+    // client may never read what was said last (e.g. `closed` to a
+    // flooding client that is still writing). Bounded, for clients that
+    // never answer or never read.
+    let closing = async {
+        // Whatever the hub queued last (e.g. `closed`) goes out first.
+        if let Some(mut outbox) = unsent {
+            while let Ok(bytes) = outbox.try_recv() {
                 if socket.send(Message::Text(bytes)).await.is_err() {
+                    return;
+                }
+            }
+        }
+        if socket.send(Message::Close(None)).await.is_ok() {
+            while let Some(Ok(message)) = socket.recv().await {
+                if matches!(message, Message::Close(_)) {
                     break;
                 }
             }
         }
-        (_, None) => {}
-    }
-    let _ = socket.send(Message::Close(None)).await;
+    };
+    let _ = tokio::time::timeout(CLOSE_WAIT, closing).await;
+}
+
+/// How long a closing connection waits for the client's close frame.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
+
+/// Sending failed: the connection is broken. A client that said goodbye
+/// (a close frame) and dropped the connection at once, with our messages
+/// unread, resets it; its close frame may still be waiting to be read,
+/// and then it left on purpose rather than lost its network.
+async fn broken(socket: &mut WebSocket) -> Exit {
+    let farewell = tokio::time::timeout(Duration::from_millis(50), async {
+        loop {
+            match socket.recv().await {
+                Some(Ok(Message::Close(Some(frame)))) if frame.code == RESUMING_CLOSE_CODE => {
+                    return Exit::Lost
+                }
+                Some(Ok(Message::Close(_))) => return Exit::Left,
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Exit::Lost,
+            }
+        }
+    });
+    farewell.await.unwrap_or(Exit::Lost)
 }
 
 /// The two budgets of one connection.

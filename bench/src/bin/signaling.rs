@@ -54,7 +54,7 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 const USAGE: &str = "\
 usage: signaling --url http://HOST:PORT [--server-pid PID] [--rooms 250] [--peers 4]
                  [--warmup 2] [--duration 10] [--rate 10000] [--window 8] [--threads 2]
-                 [--chat-every 25]";
+                 [--chat-every 25] [--phases both|saturation|latency]";
 
 /// Command-line settings.
 #[derive(Clone, Debug)]
@@ -78,6 +78,16 @@ struct Options {
     /// One message in this many is chat (when the chat pace allows); 0
     /// for none.
     chat_every: u64,
+    /// Which phases run.
+    phases: Phases,
+}
+
+/// `--phases`: both (the default), or only one of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phases {
+    Both,
+    Saturation,
+    Latency,
 }
 
 impl Options {
@@ -93,6 +103,7 @@ impl Options {
             window: 8,
             threads: 2,
             chat_every: 25,
+            phases: Phases::Both,
         };
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
@@ -112,6 +123,14 @@ impl Options {
                 "--window" => options.window = value.parse().map_err(|e| bad(&e))?,
                 "--threads" => options.threads = value.parse().map_err(|e| bad(&e))?,
                 "--chat-every" => options.chat_every = value.parse().map_err(|e| bad(&e))?,
+                "--phases" => {
+                    options.phases = match value.as_str() {
+                        "both" => Phases::Both,
+                        "saturation" => Phases::Saturation,
+                        "latency" => Phases::Latency,
+                        _ => return Err(bad(&"expected both, saturation or latency")),
+                    }
+                }
                 _ => return Err(format!("unknown option {flag}")),
             }
         }
@@ -228,7 +247,8 @@ impl Shared {
 /// What one connection measured.
 #[derive(Default)]
 struct ConnStats {
-    saturation: Latencies,
+    saturation_signal: Latencies,
+    saturation_chat: Latencies,
     latency_signal: Latencies,
     latency_chat: Latencies,
     bytes_sent: u64,
@@ -397,58 +417,33 @@ async fn run(options: Options) -> Result<u64, String> {
         }
     };
 
-    // Phase 1: saturation.
-    for window in &shared.windows {
-        window.add_permits(options.window);
-    }
-    let set = |phase, tag| {
-        stage_tx.send_replace(Stage {
-            phase,
-            tag,
-            start: Instant::now(),
-        });
+    let measure = Measure {
+        shared: &shared,
+        stage: &stage_tx,
+        options: &options,
     };
-    set(Phase::Saturate, Tag::Warmup);
-    tokio::time::sleep(Duration::from_secs_f64(options.warmup_s)).await;
-    let server_cpu = options.server_pid.map(CpuMeter::start);
-    let own_cpu = CpuMeter::start(std::process::id());
-    let counted_from = shared.delivered.load(Ordering::Relaxed);
-    let started = Instant::now();
-    set(Phase::Saturate, Tag::Saturation);
-    tokio::time::sleep(Duration::from_secs_f64(options.duration_s)).await;
-    let relayed = shared.delivered.load(Ordering::Relaxed) - counted_from;
-    let elapsed = started.elapsed().as_secs_f64();
-    let saturation_cpu = (server_cpu.as_ref().map(CpuMeter::cores), own_cpu.cores());
-    set(Phase::Idle, Tag::Warmup);
-    let lost_saturation = drain(&shared).await;
-    let relayed_per_s = relayed as f64 / elapsed;
-
-    // Phase 2: fixed offered load.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    stage_tx.send_replace(Stage {
-        phase: Phase::Paced,
-        tag: Tag::Warmup,
-        start: Instant::now() + Duration::from_millis(20),
-    });
-    tokio::time::sleep(Duration::from_secs_f64(options.warmup_s)).await;
-    let server_cpu = options.server_pid.map(CpuMeter::start);
-    let own_cpu = CpuMeter::start(std::process::id());
-    let paced_from = shared.delivered.load(Ordering::Relaxed);
-    let paced_started = Instant::now();
-    stage_tx.send_modify(|stage| stage.tag = Tag::Latency);
-    tokio::time::sleep(Duration::from_secs_f64(options.duration_s)).await;
-    let paced_delivered = shared.delivered.load(Ordering::Relaxed) - paced_from;
-    let paced_elapsed = paced_started.elapsed().as_secs_f64();
-    let paced_cpu = (server_cpu.as_ref().map(CpuMeter::cores), own_cpu.cores());
-    set(Phase::Idle, Tag::Warmup);
-    let lost_paced = drain(&shared).await;
+    let saturation = if options.phases != Phases::Latency {
+        Some(measure.saturation().await)
+    } else {
+        None
+    };
+    let paced = if options.phases != Phases::Saturation {
+        Some(measure.fixed_load().await)
+    } else {
+        None
+    };
 
     shared.stopping.store(true, Ordering::Release);
-    set(Phase::Stop, Tag::Warmup);
+    stage_tx.send_replace(Stage {
+        phase: Phase::Stop,
+        tag: Tag::Warmup,
+        start: Instant::now(),
+    });
     let mut totals = ConnStats::default();
     for task in tasks {
         if let Ok(stats) = task.await {
-            totals.saturation.extend(stats.saturation);
+            totals.saturation_signal.extend(stats.saturation_signal);
+            totals.saturation_chat.extend(stats.saturation_chat);
             totals.latency_signal.extend(stats.latency_signal);
             totals.latency_chat.extend(stats.latency_chat);
             totals.bytes_sent += stats.bytes_sent;
@@ -456,36 +451,45 @@ async fn run(options: Options) -> Result<u64, String> {
         }
     }
 
-    let cpu = |(server, own): (Option<f64>, f64)| match server {
-        Some(server) => format!("CPU: server {server:.2} cores, generator {own:.2} cores"),
-        None => format!("CPU: generator {own:.2} cores"),
-    };
-    let saturation = totals.saturation.summary();
-    println!(
-        "saturation: window {} per connection, {:.0} s measured after {:.0} s warm-up: \
-         {relayed_per_s:.0} relayed msgs/s ({relayed} deliveries); {}",
-        options.window,
-        options.duration_s,
-        options.warmup_s,
-        cpu(saturation_cpu)
-    );
-    println!("  latency under saturation: {saturation}");
+    let mut relayed_per_s = 0.0;
+    let mut lost = 0;
+    if let Some(result) = &saturation {
+        relayed_per_s = result.relayed as f64 / result.seconds;
+        lost += result.lost;
+        println!(
+            "saturation: window {} per connection, {:.0} s measured after {:.0} s warm-up: \
+             {relayed_per_s:.0} relayed msgs/s ({} deliveries); {}",
+            options.window, options.duration_s, options.warmup_s, result.relayed, result.cpu
+        );
+        let chat = totals.saturation_chat.summary();
+        println!(
+            "  latency, signaling: {}",
+            totals.saturation_signal.summary()
+        );
+        println!(
+            "  latency, chat:      {chat} ({:.0} chat deliveries/s)",
+            chat.count as f64 / result.seconds
+        );
+    }
     let mut all = Latencies::default();
     let signal = totals.latency_signal.summary();
     let chat = totals.latency_chat.summary();
     all.extend(totals.latency_signal);
     all.extend(totals.latency_chat);
     let latency = all.summary();
-    println!(
-        "fixed load: {:.0} msgs/s offered, {:.0} deliveries/s received over {:.0} s; {}",
-        options.rate,
-        paced_delivered as f64 / paced_elapsed,
-        options.duration_s,
-        cpu(paced_cpu)
-    );
-    println!("  latency, all:       {latency}");
-    println!("  latency, signaling: {signal}");
-    println!("  latency, chat:      {chat}");
+    if let Some(result) = &paced {
+        lost += result.lost;
+        println!(
+            "fixed load: {:.0} msgs/s offered, {:.0} deliveries/s received over {:.0} s; {}",
+            options.rate,
+            result.relayed as f64 / result.seconds,
+            options.duration_s,
+            result.cpu
+        );
+        println!("  latency, all:       {latency}");
+        println!("  latency, signaling: {signal}");
+        println!("  latency, chat:      {chat}");
+    }
     if totals.messages_sent > 0 {
         println!(
             "sent: {} messages, {:.0} bytes each on average",
@@ -495,7 +499,6 @@ async fn run(options: Options) -> Result<u64, String> {
     }
     let failed = shared.failed.load(Ordering::Relaxed);
     let refused = shared.refused.load(Ordering::Relaxed);
-    let lost = lost_saturation + lost_paced;
     let errors = failed + refused + lost;
     println!(
         "errors: {errors} ({failed} connections failed or closed, {refused} error/closed \
@@ -516,6 +519,82 @@ async fn run(options: Options) -> Result<u64, String> {
         kb_per_conn.map_or_else(|| "NA".to_owned(), |kb| format!("{kb:.1}")),
     );
     Ok(errors)
+}
+
+/// What one phase measured.
+struct PhaseResult {
+    /// Deliveries while measuring.
+    relayed: u64,
+    /// How long that was, s.
+    seconds: f64,
+    /// Deliveries missing after the phase.
+    lost: u64,
+    /// The server's and the generator's CPU use while measuring.
+    cpu: String,
+}
+
+/// Runs the load phases over the joined connections.
+struct Measure<'a> {
+    shared: &'a Shared,
+    stage: &'a watch::Sender<Stage>,
+    options: &'a Options,
+}
+
+impl Measure<'_> {
+    fn set(&self, phase: Phase, tag: Tag, start: Instant) {
+        self.stage.send_replace(Stage { phase, tag, start });
+    }
+
+    /// Warms up in `phase`, measures for the duration, then stops sending
+    /// and waits for what is still on its way.
+    async fn run(&self, phase: Phase, tag: Tag) -> PhaseResult {
+        let options = self.options;
+        // Paced schedules start a moment later, all from the same instant.
+        self.set(
+            phase,
+            Tag::Warmup,
+            Instant::now() + Duration::from_millis(20),
+        );
+        tokio::time::sleep(Duration::from_secs_f64(options.warmup_s)).await;
+        let server_cpu = options.server_pid.map(CpuMeter::start);
+        let own_cpu = CpuMeter::start(std::process::id());
+        let from = self.shared.delivered.load(Ordering::Relaxed);
+        let started = Instant::now();
+        self.stage.send_modify(|stage| stage.tag = tag);
+        tokio::time::sleep(Duration::from_secs_f64(options.duration_s)).await;
+        let relayed = self.shared.delivered.load(Ordering::Relaxed) - from;
+        let seconds = started.elapsed().as_secs_f64();
+        let cpu = match server_cpu.map(|meter| meter.cores()) {
+            Some(server) => format!(
+                "CPU: server {server:.2} cores, generator {:.2} cores",
+                own_cpu.cores()
+            ),
+            None => format!("CPU: generator {:.2} cores", own_cpu.cores()),
+        };
+        self.set(Phase::Idle, Tag::Warmup, Instant::now());
+        let lost = drain(self.shared).await;
+        PhaseResult {
+            relayed,
+            seconds,
+            lost,
+            cpu,
+        }
+    }
+
+    /// Phase 1: closed loop, `--window` messages of each connection in
+    /// flight.
+    async fn saturation(&self) -> PhaseResult {
+        for window in &self.shared.windows {
+            window.add_permits(self.options.window);
+        }
+        self.run(Phase::Saturate, Tag::Saturation).await
+    }
+
+    /// Phase 2: `--rate` messages per second in total, evenly paced.
+    async fn fixed_load(&self) -> PhaseResult {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        self.run(Phase::Paced, Tag::Latency).await
+    }
 }
 
 /// Waits until every delivery owed so far has arrived, or
@@ -688,7 +767,9 @@ impl Connection {
         let mut pace = Pace::new(MAX_PER_CONN_PER_S, MAX_BURST);
         let mut chat_pace = Pace::new(CHAT_PER_S, 0);
         let mut schedule: Option<tokio::time::Interval> = None;
-        let mut count: u64 = 0;
+        // Connections start at different places in the mix, so their
+        // chat messages (say) do not all fall due at the same moment.
+        let mut count = self.me as u64;
         let mut buf = String::with_capacity(2048);
         loop {
             let window = &shared.windows[self.me];
@@ -852,7 +933,8 @@ impl Connection {
                 shared.delivered.fetch_add(1, Ordering::Release);
                 let chat = kind == "chat";
                 match marker.tag {
-                    Tag::Saturation => self.stats.saturation.push(latency),
+                    Tag::Saturation if chat => self.stats.saturation_chat.push(latency),
+                    Tag::Saturation => self.stats.saturation_signal.push(latency),
                     Tag::Latency if chat => self.stats.latency_chat.push(latency),
                     Tag::Latency => self.stats.latency_signal.push(latency),
                     Tag::Warmup => {}
