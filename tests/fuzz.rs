@@ -170,7 +170,7 @@ struct Model {
 }
 
 impl Model {
-    fn to_both(&mut self, expect: Expect) {
+    fn tell_both(&mut self, expect: Expect) {
         self.to_me.push(expect.clone());
         self.to_mate.push(expect);
     }
@@ -179,7 +179,7 @@ impl Model {
         let update = Expect::Exact(ServerMessage::PeerUpdated {
             peer: self.me.clone(),
         });
-        self.to_both(update);
+        self.tell_both(update);
     }
 
     fn relay(&mut self, to: PeerId, message: ServerMessage) {
@@ -217,13 +217,13 @@ impl Model {
                 (Err(_), _) => self.to_me.push(Expect::Error(ErrorCode::InvalidChat)),
                 (Ok(text), None) => {
                     self.public_chat.push(text.as_str().to_owned());
-                    self.to_both(Expect::Chat {
+                    self.tell_both(Expect::Chat {
                         text: text.as_str().to_owned(),
                         from,
                         to: None,
                     });
                 }
-                (Ok(text), Some(to)) if to == self.mate => self.to_both(Expect::Chat {
+                (Ok(text), Some(to)) if to == self.mate => self.tell_both(Expect::Chat {
                     text: text.as_str().to_owned(),
                     from,
                     to: Some(to),
@@ -244,7 +244,7 @@ impl Model {
             },
             ClientMessage::React { emoji } => {
                 if REACTIONS.contains(&emoji.as_str()) {
-                    self.to_both(Expect::Exact(ServerMessage::Reaction { from, emoji }));
+                    self.tell_both(Expect::Exact(ServerMessage::Reaction { from, emoji }));
                 } else {
                     self.to_me.push(Expect::Error(ErrorCode::InvalidReaction));
                 }
@@ -629,7 +629,7 @@ fn random_traffic_from_a_participant_gets_the_protocols_answers_and_stays_in_its
         (app, ann)
     });
     let mut runner = TestRunner::new(Config {
-        cases: 40,
+        cases: 96,
         max_shrink_iters: 64,
         failure_persistence: None,
         ..Config::default()

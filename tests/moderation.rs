@@ -697,6 +697,7 @@ async fn a_removed_guest_stays_removed_in_that_browser() {
     let mut gus = app.connect_as(&gus_browser, &room, "Gus").await;
     let gus_id = gus.welcome().await.you;
     peer_joined(&mut ann_ws).await;
+    let spare_ticket = app.join(&gus_browser, &room, "Gus").await;
 
     ann_ws.send(&ClientMessage::Remove { peer: gus_id }).await;
     gus.expect_closed(CloseReason::Removed).await;
@@ -704,6 +705,10 @@ async fn a_removed_guest_stays_removed_in_that_browser() {
         ann_ws.recv().await,
         ServerMessage::PeerLeft { peer: gus_id }
     );
+    // A ticket from before the removal does not help.
+    let mut spare = WsClient::connect(&app.ws_url(&room, Some(&spare_ticket))).await;
+    spare.join_with(None).await;
+    spare.expect_closed(CloseReason::Removed).await;
 
     for name in ["Gus", "Someone Else"] {
         let call = app

@@ -360,7 +360,7 @@ async fn welcome_carries_turn_credentials_by_the_rest_scheme() {
     let (_, room) = app.create_meeting(&ann, "Standup", "").await;
 
     let mut users = Vec::new();
-    let mut sockets = vec![
+    let mut sockets = [
         app.connect_with_session(&ann, &room).await,
         app.connect_member(&bob, &room).await,
         app.connect_guest(&room, "Gail").await,

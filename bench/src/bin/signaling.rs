@@ -512,11 +512,20 @@ async fn run(options: Options) -> Result<u64, String> {
     {
         println!("  {note}");
     }
+    // A figure a run did not measure (`--phases`, no `--server-pid`) is NA.
+    let figure = |measured: bool, value: f64, decimals: usize| {
+        if measured {
+            format!("{value:.decimals$}")
+        } else {
+            "NA".to_owned()
+        }
+    };
     println!(
-        "relayed_msgs_per_s={relayed_per_s:.0} p50_ms={:.3} p99_ms={:.3} kb_per_conn={} errors={errors}",
-        latency.p50_ms,
-        latency.p99_ms,
-        kb_per_conn.map_or_else(|| "NA".to_owned(), |kb| format!("{kb:.1}")),
+        "relayed_msgs_per_s={} p50_ms={} p99_ms={} kb_per_conn={} errors={errors}",
+        figure(saturation.is_some(), relayed_per_s, 0),
+        figure(paced.is_some(), latency.p50_ms, 3),
+        figure(paced.is_some(), latency.p99_ms, 3),
+        figure(kb_per_conn.is_some(), kb_per_conn.unwrap_or(0.0), 1),
     );
     Ok(errors)
 }
