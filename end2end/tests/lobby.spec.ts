@@ -3,13 +3,11 @@ import { expectMediaFlowing, guestOpens, hostMeeting, remoteTile } from './helpe
 
 /** The knocker's screen: waiting to be let in, not in the call. */
 async function expectWaiting(page: Page) {
-  // Looked up as the region it titles: the app gives that `h1`
-  // role="status" (src/meeting/components.rs, WaitingScreen), which
-  // replaces its heading role, so getByRole('heading') cannot find it and
-  // screen-reader users lose it as a heading. Reported as an app issue.
   const screen = page.getByRole('region', { name: 'Waiting for the host to let you in' });
   await expect(screen).toBeVisible();
-  await expect(screen.getByRole('status')).toHaveText('Waiting for the host to let you in');
+  await expect(screen.getByRole('heading', { name: 'Waiting for the host to let you in' })).toBeVisible();
+  // Announced to screen readers as it appears.
+  await expect(screen.getByRole('status')).toContainText('Waiting for the host to let you in');
   await expect(page.getByRole('toolbar', { name: 'Call' })).toHaveCount(0);
 }
 
