@@ -180,15 +180,7 @@ impl HubHandle {
         act: impl FnOnce(&mut RoomState, RoomRole) -> Result<(), ErrorCode>,
     ) -> Result<(), ErrorCode> {
         let mut state = lock(&membership.room.state);
-        let role = state
-            .peers
-            .get(&membership.peer)
-            .ok_or(ErrorCode::NotJoined)?
-            .info
-            .role;
-        if !role.moderates() {
-            return Err(ErrorCode::Forbidden);
-        }
+        let role = state.moderator_role(membership.peer)?;
         act(&mut state, role)
     }
 
@@ -285,15 +277,7 @@ impl HubHandle {
     async fn remove(&self, membership: &Membership, peer: PeerId) -> Result<(), ErrorCode> {
         let subject = {
             let state = lock(&membership.room.state);
-            let role = state
-                .peers
-                .get(&membership.peer)
-                .ok_or(ErrorCode::NotJoined)?
-                .info
-                .role;
-            if !role.moderates() {
-                return Err(ErrorCode::Forbidden);
-            }
+            let role = state.moderator_role(membership.peer)?;
             target(&state, role, membership.peer, peer)?;
             state
                 .peers

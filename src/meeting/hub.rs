@@ -473,19 +473,10 @@ impl HubHandle {
     /// # Errors
     /// `NotJoined` / `Forbidden` as for any moderator action.
     pub(super) fn end(&self, membership: &Membership) -> Result<(), super::protocol::ErrorCode> {
-        use super::protocol::ErrorCode;
         let room = &membership.room;
         let mut rooms = lock(&self.0.rooms);
         let mut state = lock(&room.state);
-        let role = state
-            .peers
-            .get(&membership.peer)
-            .ok_or(ErrorCode::NotJoined)?
-            .info
-            .role;
-        if !role.moderates() {
-            return Err(ErrorCode::Forbidden);
-        }
+        state.moderator_role(membership.peer)?;
         state.close_all(CloseReason::Ended);
         if rooms.get(&room.key).is_some_and(|c| Arc::ptr_eq(c, room)) {
             rooms.remove(&room.key);
@@ -500,6 +491,24 @@ impl HubHandle {
 }
 
 impl RoomState {
+    /// The role of `peer` when it may moderate.
+    ///
+    /// # Errors
+    /// `NotJoined` when it is not in the room (e.g. in the lobby),
+    /// `Forbidden` when it is a plain participant.
+    pub(super) fn moderator_role(
+        &self,
+        peer: PeerId,
+    ) -> Result<RoomRole, super::protocol::ErrorCode> {
+        use super::protocol::ErrorCode;
+        let role = self.peers.get(&peer).ok_or(ErrorCode::NotJoined)?.info.role;
+        if role.moderates() {
+            Ok(role)
+        } else {
+            Err(ErrorCode::Forbidden)
+        }
+    }
+
     /// Puts a connection in the room: `welcome` to it, `peer_joined` to
     /// the others. Above the mesh limit it joins audio-only.
     pub(super) fn enter(
