@@ -294,6 +294,15 @@ async fn run(options: Options) -> Result<u64, String> {
         "signaling: {} rooms x {} peers = {conns} WebSocket connections to {}",
         options.rooms, options.peers, options.url
     );
+    // Other work on the machine shows in every figure: say how busy it was.
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    println!(
+        "machine: {cores} cores, load average {} before the run; generator on {} threads",
+        load.join(" "),
+        options.threads
+    );
     let setup_started = Instant::now();
     let ws_base;
     let tickets: Vec<(String, String)> = {
