@@ -51,6 +51,44 @@ impl CpuMeter {
     }
 }
 
+/// CPU time the whole machine has spent busy (everything in the first
+/// line of `/proc/stat` but `idle` and `iowait`), in clock ticks.
+pub fn machine_busy_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let total: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3)? + fields.get(4)?;
+    Some(total - idle)
+}
+
+/// Busy cores of the whole machine between two instants.
+pub struct MachineMeter {
+    ticks: u64,
+    at: std::time::Instant,
+}
+
+impl MachineMeter {
+    pub fn start() -> MachineMeter {
+        MachineMeter {
+            ticks: machine_busy_ticks().unwrap_or(0),
+            at: std::time::Instant::now(),
+        }
+    }
+
+    /// Cores busy since [`MachineMeter::start`], by any process.
+    pub fn cores(&self) -> f64 {
+        let ticks = machine_busy_ticks().unwrap_or(self.ticks);
+        let seconds = self.at.elapsed().as_secs_f64().max(1e-9);
+        (ticks.saturating_sub(self.ticks)) as f64 / TICKS_PER_S / seconds
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +98,6 @@ mod tests {
         let pid = std::process::id();
         assert!(rss_kb(pid).is_some_and(|kb| kb > 0));
         assert!(cpu_ticks(pid).is_some());
+        assert!(machine_busy_ticks().is_some());
     }
 }

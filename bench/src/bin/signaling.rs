@@ -9,9 +9,10 @@
 //! audio+video offer, a candidate about 0.2 KB) and one is a chat message
 //! for the room (stored by the server and delivered to all peers of the
 //! room, the sender included; each delivery counts as one relayed
-//! message). Chat is held to at most 2 per second per connection and all
-//! messages to 180 per second per connection, below the server's
-//! per-connection limits.
+//! message; `--chat-every`). Each connection starts at its own point of
+//! the mix, so chat does not fall due everywhere at once. Chat is held to
+//! at most 2 per second per connection and all messages to 180 per second
+//! per connection, below the server's per-connection limits.
 //!
 //! Every message carries its sender and the instant it was sent
 //! (`xbench=<sender>.<ns since start>.<phase>`, inside the SDP, candidate
@@ -29,6 +30,8 @@
 //!    connections' start times spread evenly over that period, for
 //!    `--warmup` + `--duration` seconds; percentiles over the latter.
 //!
+//! `--phases saturation` or `--phases latency` runs one of the two.
+//!
 //! Errors: failed connections, any `error` or `closed` message (or a
 //! peer dropped from a room), sockets that close, and messages not
 //! delivered within 5 s after each phase. The last line of the output
@@ -36,7 +39,7 @@
 //! `relayed_msgs_per_s=N p50_ms=N p99_ms=N kb_per_conn=N errors=N`.
 
 use convene_bench::api::Api;
-use convene_bench::procfs::{self, CpuMeter};
+use convene_bench::procfs::{self, CpuMeter, MachineMeter};
 use convene_bench::stats::Latencies;
 use futures::{SinkExt, StreamExt};
 use std::fmt::Write as _;
@@ -576,18 +579,25 @@ impl Measure<'_> {
         tokio::time::sleep(Duration::from_secs_f64(options.warmup_s)).await;
         let server_cpu = options.server_pid.map(CpuMeter::start);
         let own_cpu = CpuMeter::start(std::process::id());
+        let machine = MachineMeter::start();
         let from = self.shared.delivered.load(Ordering::Relaxed);
         let started = Instant::now();
         self.stage.send_modify(|stage| stage.tag = tag);
         tokio::time::sleep(Duration::from_secs_f64(options.duration_s)).await;
         let relayed = self.shared.delivered.load(Ordering::Relaxed) - from;
         let seconds = started.elapsed().as_secs_f64();
+        // What else ran meanwhile is in `other`: a busy machine explains
+        // a bad run.
+        let (own, busy) = (own_cpu.cores(), machine.cores());
         let cpu = match server_cpu.map(|meter| meter.cores()) {
             Some(server) => format!(
-                "CPU: server {server:.2} cores, generator {:.2} cores",
-                own_cpu.cores()
+                "CPU: server {server:.2} cores, generator {own:.2}, other processes {:.2}",
+                (busy - server - own).max(0.0)
             ),
-            None => format!("CPU: generator {:.2} cores", own_cpu.cores()),
+            None => format!(
+                "CPU: generator {own:.2} cores, other processes {:.2}",
+                (busy - own).max(0.0)
+            ),
         };
         self.set(Phase::Idle, Tag::Warmup, Instant::now());
         let lost = drain(self.shared).await;
