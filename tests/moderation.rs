@@ -5,11 +5,11 @@
 
 mod common;
 
-use common::{client, spawn_app_with, TestApp, TestUser, WsClient};
+use common::{client, expect_error, spawn_app_with, TestApp, TestUser, WsClient};
 use convene::error::AppError;
 use convene::meeting::protocol::{
-    ClientMessage, CloseReason, ErrorCode, Knock, PeerId, PeerInfo, RoomAccess, RoomRole,
-    ServerMessage, TrackKind, REACTIONS,
+    ClientMessage, CloseReason, ErrorCode, Knock, PeerId, RoomAccess, RoomRole, ServerMessage,
+    TrackKind, REACTIONS,
 };
 use convene::meeting::JoinTicket;
 use sqlx::Row;
@@ -28,33 +28,12 @@ async fn meeting_with(
     (app, ann, room)
 }
 
-fn expect_error(message: ServerMessage, expected: ErrorCode) {
-    match message {
-        ServerMessage::Error { code, .. } => assert_eq!(code, expected),
-        other => panic!("expected error {expected:?}, got {other:?}"),
-    }
-}
-
 /// Sends `message` and expects exactly the error `code` back.
 async fn refused(ws: &mut WsClient, message: ClientMessage, code: ErrorCode) {
     ws.send(&message).await;
     match ws.recv().await {
         ServerMessage::Error { code: got, .. } => assert_eq!(got, code, "for {message:?}"),
         other => panic!("expected error {code:?} for {message:?}, got {other:?}"),
-    }
-}
-
-async fn peer_joined(ws: &mut WsClient) -> PeerInfo {
-    match ws.recv().await {
-        ServerMessage::PeerJoined { peer } => peer,
-        other => panic!("expected peer_joined, got {other:?}"),
-    }
-}
-
-async fn peer_updated(ws: &mut WsClient) -> PeerInfo {
-    match ws.recv().await {
-        ServerMessage::PeerUpdated { peer } => peer,
-        other => panic!("expected peer_updated, got {other:?}"),
     }
 }
 
@@ -119,7 +98,7 @@ async fn the_organizer_is_host_by_session_or_ticket_and_everyone_else_a_particip
     assert_eq!(welcome.role, RoomRole::Participant);
     assert_eq!(welcome.peers[0].role, RoomRole::Host);
     assert!(welcome.lobby.is_empty());
-    assert_eq!(peer_joined(&mut ann_ws).await.role, RoomRole::Participant);
+    assert_eq!(ann_ws.peer_joined().await.role, RoomRole::Participant);
     let mut guest = app.connect_guest(&room, "Gail").await;
     assert_eq!(guest.welcome().await.role, RoomRole::Participant);
 
@@ -140,11 +119,11 @@ async fn only_the_host_changes_roles_and_never_makes_another_host() {
     let ann_id = ann_ws.welcome().await.you;
     let mut bob_ws = app.connect_member(&bob, &room).await;
     let bob_id = bob_ws.welcome().await.you;
-    peer_joined(&mut ann_ws).await;
+    ann_ws.peer_joined().await;
     let mut gail = app.connect_guest(&room, "Gail").await;
     let gail_id = gail.welcome().await.you;
-    peer_joined(&mut ann_ws).await;
-    peer_joined(&mut bob_ws).await;
+    ann_ws.peer_joined().await;
+    bob_ws.peer_joined().await;
 
     let co_host = |peer| ClientMessage::SetRole {
         peer,
@@ -169,7 +148,7 @@ async fn only_the_host_changes_roles_and_never_makes_another_host() {
     // The new co-host learns who is knocking, then everyone the new role.
     assert_eq!(lobby(&mut bob_ws).await, Vec::<Knock>::new());
     for ws in [&mut ann_ws, &mut bob_ws, &mut gail] {
-        let peer = peer_updated(ws).await;
+        let peer = ws.peer_updated().await;
         assert_eq!((peer.id, peer.role), (bob_id, RoomRole::CoHost));
     }
     // A co-host moderates but does not hand out roles.
@@ -190,7 +169,7 @@ async fn only_the_host_changes_roles_and_never_makes_another_host() {
     assert_eq!(welcome.role, RoomRole::CoHost);
     let bob_id = welcome.you;
     for ws in [&mut ann_ws, &mut gail] {
-        assert_eq!(peer_joined(ws).await.role, RoomRole::CoHost);
+        assert_eq!(ws.peer_joined().await.role, RoomRole::CoHost);
     }
 
     ann_ws
@@ -200,7 +179,7 @@ async fn only_the_host_changes_roles_and_never_makes_another_host() {
         })
         .await;
     for ws in [&mut ann_ws, &mut bob_ws, &mut gail] {
-        let peer = peer_updated(ws).await;
+        let peer = ws.peer_updated().await;
         assert_eq!((peer.id, peer.role), (bob_id, RoomRole::Participant));
     }
     let mute = ClientMessage::Mute {
@@ -218,15 +197,15 @@ async fn a_participant_is_refused_every_moderator_action_and_nothing_changes() {
     let ann_id = ann_ws.welcome().await.you;
     let mut pat = app.connect_guest(&room, "Pat").await;
     let pat_id = pat.welcome().await.you;
-    peer_joined(&mut ann_ws).await;
+    ann_ws.peer_joined().await;
     let mut tess = app.connect_guest(&room, "Tess").await;
     let tess_id = tess.welcome().await.you;
-    peer_joined(&mut ann_ws).await;
-    peer_joined(&mut pat).await;
+    ann_ws.peer_joined().await;
+    pat.peer_joined().await;
 
     tess.send(&ClientMessage::Hand { raised: true }).await;
     for ws in [&mut ann_ws, &mut pat, &mut tess] {
-        assert_eq!(peer_updated(ws).await.hand, Some(1));
+        assert_eq!(ws.peer_updated().await.hand, Some(1));
     }
     let kept = say(&mut ann_ws, "keep me").await;
     expect_chat(&mut pat, "keep me").await;
@@ -308,7 +287,7 @@ async fn a_participant_is_refused_every_moderator_action_and_nothing_changes() {
     assert_eq!(pat_now.role, RoomRole::Participant);
     let history: Vec<&str> = welcome.chat.iter().map(|m| m.text.as_str()).collect();
     assert_eq!(history, vec!["keep me", "still here"]);
-    assert_eq!(peer_joined(&mut ann_ws).await.id, kim_id);
+    assert_eq!(ann_ws.peer_joined().await.id, kim_id);
     assert_eq!(lobby(&mut ann_ws).await, Vec::<Knock>::new());
 }
 
@@ -326,11 +305,11 @@ async fn a_moderator_can_do_everything(co_host: bool) {
     let ann_id = ann_ws.welcome().await.you;
     let mut bob_ws = app.connect_member(&bob, &room).await;
     let bob_id = bob_ws.welcome().await.you;
-    peer_joined(&mut ann_ws).await;
+    ann_ws.peer_joined().await;
     let mut tess = app.connect_guest(&room, "Tess").await;
     let tess_id = tess.welcome().await.you;
-    peer_joined(&mut ann_ws).await;
-    peer_joined(&mut bob_ws).await;
+    ann_ws.peer_joined().await;
+    bob_ws.peer_joined().await;
     let mut all = vec![ann_ws, bob_ws, tess];
     if co_host {
         all[ANN]
@@ -341,7 +320,7 @@ async fn a_moderator_can_do_everything(co_host: bool) {
             .await;
         assert_eq!(lobby(&mut all[BOB]).await, Vec::<Knock>::new());
         for ws in all.iter_mut() {
-            assert_eq!(peer_updated(ws).await.role, RoomRole::CoHost);
+            assert_eq!(ws.peer_updated().await.role, RoomRole::CoHost);
         }
     }
     let (m, m_id) = if co_host {
@@ -376,20 +355,20 @@ async fn a_moderator_can_do_everything(co_host: bool) {
             ServerMessage::MutedBy { by: m_id, track }
         );
         for ws in all.iter_mut() {
-            let peer = peer_updated(ws).await;
+            let peer = ws.peer_updated().await;
             assert_eq!((peer.id, peer.audio, peer.video), (tess_id, audio, video));
         }
     }
 
     all[TESS].send(&ClientMessage::Hand { raised: true }).await;
     for ws in all.iter_mut() {
-        assert!(peer_updated(ws).await.hand.is_some());
+        assert!(ws.peer_updated().await.hand.is_some());
     }
     all[m]
         .send(&ClientMessage::LowerHand { peer: tess_id })
         .await;
     for ws in all.iter_mut() {
-        let peer = peer_updated(ws).await;
+        let peer = ws.peer_updated().await;
         assert_eq!((peer.id, peer.hand), (tess_id, None));
     }
 
@@ -451,7 +430,7 @@ async fn a_moderator_can_do_everything(co_host: bool) {
         "participants do not see the lobby"
     );
     for ws in all.iter_mut() {
-        assert_eq!(peer_joined(ws).await.id, kay_id);
+        assert_eq!(ws.peer_joined().await.id, kay_id);
     }
     for &i in &moderators {
         assert!(lobby(&mut all[i]).await.is_empty());
@@ -502,10 +481,10 @@ async fn a_moderator_can_do_everything(co_host: bool) {
     let al_id = al.expect_welcome().await.you;
     let bea_welcome = bea.expect_welcome().await;
     assert!(bea_welcome.peers.iter().any(|p| p.id == al_id));
-    assert_eq!(peer_joined(&mut al).await.id, bea_welcome.you);
+    assert_eq!(al.peer_joined().await.id, bea_welcome.you);
     for ws in all.iter_mut() {
-        assert_eq!(peer_joined(ws).await.id, al_id);
-        assert_eq!(peer_joined(ws).await.id, bea_welcome.you);
+        assert_eq!(ws.peer_joined().await.id, al_id);
+        assert_eq!(ws.peer_joined().await.id, bea_welcome.you);
     }
     for &i in &moderators {
         assert!(lobby(&mut all[i]).await.is_empty());
@@ -583,7 +562,7 @@ async fn a_cohost_cannot_act_on_the_host() {
     let ann_id = ann_ws.welcome().await.you;
     let mut bob_ws = app.connect_member(&bob, &room).await;
     let bob_id = bob_ws.welcome().await.you;
-    peer_joined(&mut ann_ws).await;
+    ann_ws.peer_joined().await;
     ann_ws
         .send(&ClientMessage::SetRole {
             peer: bob_id,
@@ -591,11 +570,11 @@ async fn a_cohost_cannot_act_on_the_host() {
         })
         .await;
     lobby(&mut bob_ws).await;
-    peer_updated(&mut ann_ws).await;
-    peer_updated(&mut bob_ws).await;
+    ann_ws.peer_updated().await;
+    bob_ws.peer_updated().await;
     ann_ws.send(&ClientMessage::Hand { raised: true }).await;
-    assert_eq!(peer_updated(&mut ann_ws).await.hand, Some(1));
-    assert_eq!(peer_updated(&mut bob_ws).await.hand, Some(1));
+    assert_eq!(ann_ws.peer_updated().await.hand, Some(1));
+    assert_eq!(bob_ws.peer_updated().await.hand, Some(1));
 
     for message in [
         ClientMessage::Mute {
@@ -635,7 +614,7 @@ async fn a_removed_member_cannot_come_back_by_ticket_or_session() {
     let old_ticket = app.join(&bob.client, &room, "").await;
     let mut bob_ws = app.connect_member(&bob, &room).await;
     let bob_id = bob_ws.welcome().await.you;
-    peer_joined(&mut ann_ws).await;
+    ann_ws.peer_joined().await;
 
     ann_ws.send(&ClientMessage::Remove { peer: bob_id }).await;
     bob_ws.expect_closed(CloseReason::Removed).await;
@@ -696,7 +675,7 @@ async fn a_removed_guest_stays_removed_in_that_browser() {
     let gus_browser = client();
     let mut gus = app.connect_as(&gus_browser, &room, "Gus").await;
     let gus_id = gus.welcome().await.you;
-    peer_joined(&mut ann_ws).await;
+    ann_ws.peer_joined().await;
     let spare_ticket = app.join(&gus_browser, &room, "Gus").await;
 
     ann_ws.send(&ClientMessage::Remove { peer: gus_id }).await;
@@ -724,7 +703,7 @@ async fn a_removed_guest_stays_removed_in_that_browser() {
     // Another browser is another guest.
     let mut other = app.connect_guest(&room, "Gus").await;
     other.welcome().await;
-    assert_eq!(peer_joined(&mut ann_ws).await.name, "Gus");
+    assert_eq!(ann_ws.peer_joined().await.name, "Gus");
 }
 
 #[tokio::test]
@@ -735,7 +714,7 @@ async fn ask_to_join_lets_members_in_and_makes_guests_knock() {
     let ann_id = ann_ws.welcome().await.you;
     let mut pat = app.connect_guest(&room, "Pat").await;
     pat.welcome().await;
-    peer_joined(&mut ann_ws).await;
+    ann_ws.peer_joined().await;
     ann_ws
         .send(&ClientMessage::SetAccess {
             access: RoomAccess::AskToJoin,
@@ -797,7 +776,7 @@ async fn ask_to_join_lets_members_in_and_makes_guests_knock() {
     assert_eq!(welcome.access, RoomAccess::AskToJoin);
     assert!(welcome.lobby.is_empty());
     for ws in [&mut ann_ws, &mut pat] {
-        assert_eq!(peer_joined(ws).await.name, "Bob");
+        assert_eq!(ws.peer_joined().await.name, "Bob");
     }
 
     ann_ws.send(&ClientMessage::Admit { peer: gus_id }).await;
@@ -806,7 +785,7 @@ async fn ask_to_join_lets_members_in_and_makes_guests_knock() {
     assert_eq!(welcome.access, RoomAccess::AskToJoin);
     assert_eq!(welcome.peers.len(), 3);
     for ws in [&mut ann_ws, &mut pat, &mut bob_ws] {
-        assert_eq!(peer_joined(ws).await.id, gus_id);
+        assert_eq!(ws.peer_joined().await.id, gus_id);
     }
     assert!(lobby(&mut ann_ws).await.is_empty());
     // Pat, not a moderator, never heard of the lobby; Gus's refused
@@ -823,7 +802,7 @@ async fn a_locked_room_makes_members_knock_but_not_the_host_or_cohosts() {
     ann_ws.welcome().await;
     let mut cora_ws = app.connect_member(&cora, &room).await;
     let cora_id = cora_ws.welcome().await.you;
-    peer_joined(&mut ann_ws).await;
+    ann_ws.peer_joined().await;
     ann_ws
         .send(&ClientMessage::SetRole {
             peer: cora_id,
@@ -831,8 +810,8 @@ async fn a_locked_room_makes_members_knock_but_not_the_host_or_cohosts() {
         })
         .await;
     lobby(&mut cora_ws).await;
-    peer_updated(&mut ann_ws).await;
-    peer_updated(&mut cora_ws).await;
+    ann_ws.peer_updated().await;
+    cora_ws.peer_updated().await;
     cora_ws.close().await;
     assert_eq!(
         ann_ws.recv().await,
@@ -862,7 +841,7 @@ async fn a_locked_room_makes_members_knock_but_not_the_host_or_cohosts() {
     assert_eq!(welcome.role, RoomRole::CoHost);
     assert_eq!(welcome.access, RoomAccess::Locked);
     assert_eq!(welcome.lobby, knocks);
-    assert_eq!(peer_joined(&mut ann_ws).await.role, RoomRole::CoHost);
+    assert_eq!(ann_ws.peer_joined().await.role, RoomRole::CoHost);
 
     // So does the host, coming back.
     ann_ws.close().await;
@@ -875,7 +854,7 @@ async fn a_locked_room_makes_members_knock_but_not_the_host_or_cohosts() {
     assert_ne!(welcome.you, ann_left);
     assert_eq!(welcome.role, RoomRole::Host);
     assert_eq!(welcome.lobby, knocks);
-    assert_eq!(peer_joined(&mut cora_ws).await.role, RoomRole::Host);
+    assert_eq!(cora_ws.peer_joined().await.role, RoomRole::Host);
 
     cora_ws
         .send(&ClientMessage::Admit { peer: knocks[0].id })
@@ -883,7 +862,7 @@ async fn a_locked_room_makes_members_knock_but_not_the_host_or_cohosts() {
     let welcome = bob_ws.expect_welcome().await;
     assert_eq!(welcome.role, RoomRole::Participant);
     for ws in [&mut ann_ws, &mut cora_ws] {
-        assert_eq!(peer_joined(ws).await.name, "Bob");
+        assert_eq!(ws.peer_joined().await.name, "Bob");
         assert!(lobby(ws).await.is_empty());
     }
 }
@@ -952,9 +931,9 @@ async fn opening_the_room_lets_everyone_waiting_in() {
     assert_eq!(bob_welcome.access, RoomAccess::Open);
     let gus_welcome = gus.expect_welcome().await;
     assert_eq!(gus_welcome.peers.len(), 2);
-    assert_eq!(peer_joined(&mut bob_ws).await.id, gus_welcome.you);
-    assert_eq!(peer_joined(&mut ann_ws).await.id, bob_welcome.you);
-    assert_eq!(peer_joined(&mut ann_ws).await.id, gus_welcome.you);
+    assert_eq!(bob_ws.peer_joined().await.id, gus_welcome.you);
+    assert_eq!(ann_ws.peer_joined().await.id, bob_welcome.you);
+    assert_eq!(ann_ws.peer_joined().await.id, gus_welcome.you);
     assert!(lobby(&mut ann_ws).await.is_empty());
     // And newcomers walk straight in.
     let mut later = app.connect_guest(&room, "Later").await;
@@ -968,7 +947,7 @@ async fn a_host_arriving_later_sees_who_is_knocking() {
     let ann_id = ann_ws.welcome().await.you;
     let mut pat = app.connect_guest(&room, "Pat").await;
     pat.welcome().await;
-    peer_joined(&mut ann_ws).await;
+    ann_ws.peer_joined().await;
     ann_ws
         .send(&ClientMessage::SetAccess {
             access: RoomAccess::AskToJoin,
@@ -985,7 +964,7 @@ async fn a_host_arriving_later_sees_who_is_knocking() {
     let welcome = ann_ws.welcome().await;
     assert_eq!(welcome.access, RoomAccess::AskToJoin);
     assert_eq!(names(&welcome.lobby), vec!["Gus"]);
-    assert_eq!(peer_joined(&mut pat).await.role, RoomRole::Host);
+    assert_eq!(pat.peer_joined().await.role, RoomRole::Host);
     ann_ws
         .send(&ClientMessage::Admit {
             peer: welcome.lobby[0].id,
@@ -1009,13 +988,13 @@ async fn joiners_above_the_mesh_limit_are_audio_only_and_may_not_send_video() {
     let mut b = app.connect_guest(&room, "B").await;
     let welcome = b.welcome().await;
     assert!(!welcome.audio_only);
-    peer_joined(&mut a).await;
+    a.peer_joined().await;
     let mut c = app.connect_guest(&room, "C").await;
     let welcome = c.welcome().await;
     assert!(welcome.audio_only);
     let c_id = welcome.you;
     for ws in [&mut a, &mut b] {
-        let peer = peer_joined(ws).await;
+        let peer = ws.peer_joined().await;
         assert!(peer.audio_only && !peer.video, "{peer:?}");
     }
 
@@ -1065,7 +1044,7 @@ async fn joiners_above_the_mesh_limit_are_audio_only_and_may_not_send_video() {
     })
     .await;
     for ws in [&mut a, &mut b, &mut c] {
-        let peer = peer_updated(ws).await;
+        let peer = ws.peer_updated().await;
         assert_eq!((peer.id, peer.audio, peer.audio_only), (c_id, false, true));
     }
     // The refused offers never reached A: the next thing A hears is this.
@@ -1079,24 +1058,24 @@ async fn a_freed_video_place_goes_to_the_earliest_audio_only_peer() {
     let a_id = a.welcome().await.you;
     let mut b = app.connect_guest(&room, "B").await;
     let b_id = b.welcome().await.you;
-    peer_joined(&mut a).await;
+    a.peer_joined().await;
     let mut c = app.connect_guest(&room, "C").await;
     let c_id = c.welcome().await.you;
     for ws in [&mut a, &mut b] {
-        peer_joined(ws).await;
+        ws.peer_joined().await;
     }
     let mut d = app.connect_guest(&room, "D").await;
     let welcome = d.welcome().await;
     assert!(welcome.audio_only);
     for ws in [&mut a, &mut b, &mut c] {
-        assert!(peer_joined(ws).await.audio_only);
+        assert!(ws.peer_joined().await.audio_only);
     }
 
     // An audio-only peer leaving frees nothing.
     let mut e = app.connect_guest(&room, "E").await;
     let e_id = e.welcome().await.you;
     for ws in [&mut a, &mut b, &mut c, &mut d] {
-        peer_joined(ws).await;
+        ws.peer_joined().await;
     }
     e.close().await;
     for ws in [&mut a, &mut b, &mut c, &mut d] {
@@ -1106,7 +1085,7 @@ async fn a_freed_video_place_goes_to_the_earliest_audio_only_peer() {
     a.close().await;
     for ws in [&mut b, &mut c, &mut d] {
         assert_eq!(ws.recv().await, ServerMessage::PeerLeft { peer: a_id });
-        let promoted = peer_updated(ws).await;
+        let promoted = ws.peer_updated().await;
         assert_eq!((promoted.id, promoted.audio_only), (c_id, false));
     }
     refused(
@@ -1126,7 +1105,7 @@ async fn a_freed_video_place_goes_to_the_earliest_audio_only_peer() {
     })
     .await;
     for ws in [&mut b, &mut c, &mut d] {
-        let peer = peer_updated(ws).await;
+        let peer = ws.peer_updated().await;
         assert_eq!((peer.id, peer.video), (c_id, true));
     }
     let sdp = with_video("a=sendrecv\r\n");
@@ -1145,11 +1124,11 @@ async fn private_chat_reaches_only_its_recipient_and_sender_and_is_never_replaye
     let a_id = a.welcome().await.you;
     let mut b = app.connect_guest(&room, "B").await;
     let b_id = b.welcome().await.you;
-    peer_joined(&mut a).await;
+    a.peer_joined().await;
     let mut c = app.connect_guest(&room, "C").await;
     c.welcome().await;
-    peer_joined(&mut a).await;
-    peer_joined(&mut b).await;
+    a.peer_joined().await;
+    b.peer_joined().await;
 
     a.send(&ClientMessage::Chat {
         text: " psst ".into(),
@@ -1205,7 +1184,7 @@ async fn a_deleted_chat_message_is_gone_for_everyone_and_for_later_joiners() {
     ann_ws.welcome().await;
     let mut pat = app.connect_guest(&room, "Pat").await;
     let pat_id = pat.welcome().await.you;
-    peer_joined(&mut ann_ws).await;
+    ann_ws.peer_joined().await;
     let first = say(&mut pat, "first").await;
     expect_chat(&mut ann_ws, "first").await;
     say(&mut pat, "second").await;
@@ -1274,7 +1253,7 @@ async fn reactions_reach_everyone_and_only_the_offered_emoji_pass() {
     let a_id = a.welcome().await.you;
     let mut b = app.connect_guest(&room, "B").await;
     b.welcome().await;
-    peer_joined(&mut a).await;
+    a.peer_joined().await;
     for emoji in REACTIONS {
         a.send(&ClientMessage::React {
             emoji: emoji.into(),
@@ -1306,11 +1285,11 @@ async fn raised_hands_are_numbered_in_the_order_they_went_up() {
     let a_id = a.welcome().await.you;
     let mut b = app.connect_guest(&room, "B").await;
     let b_id = b.welcome().await.you;
-    peer_joined(&mut a).await;
+    a.peer_joined().await;
     let mut c = app.connect_guest(&room, "C").await;
     let c_id = c.welcome().await.you;
-    peer_joined(&mut a).await;
-    peer_joined(&mut b).await;
+    a.peer_joined().await;
+    b.peer_joined().await;
 
     let mut order = Vec::new();
     for raiser in [b_id, c_id, a_id] {
@@ -1322,7 +1301,7 @@ async fn raised_hands_are_numbered_in_the_order_they_went_up() {
         ws.send(&ClientMessage::Hand { raised: true }).await;
         let mut seen = Vec::new();
         for ws in [&mut a, &mut b, &mut c] {
-            let peer = peer_updated(ws).await;
+            let peer = ws.peer_updated().await;
             assert_eq!(peer.id, raiser);
             seen.push(peer.hand.expect("a raised hand"));
         }
@@ -1336,13 +1315,13 @@ async fn raised_hands_are_numbered_in_the_order_they_went_up() {
     b.send(&ClientMessage::Hand { raised: true }).await;
     b.send(&ClientMessage::Hand { raised: false }).await;
     for ws in [&mut a, &mut b, &mut c] {
-        let peer = peer_updated(ws).await;
+        let peer = ws.peer_updated().await;
         assert_eq!((peer.id, peer.hand), (b_id, None));
     }
     b.send(&ClientMessage::Hand { raised: false }).await;
     b.send(&ClientMessage::Hand { raised: true }).await;
     for ws in [&mut a, &mut b, &mut c] {
-        let peer = peer_updated(ws).await;
+        let peer = ws.peer_updated().await;
         assert_eq!(peer.id, b_id);
         assert!(peer.hand.unwrap() > order[2], "{peer:?}");
     }

@@ -5,31 +5,9 @@
 
 mod common;
 
-use common::{client, spawn_app, spawn_app_with, TestApp, WsClient};
-use convene::meeting::protocol::{ClientMessage, CloseReason, PeerId, PeerInfo, ServerMessage};
+use common::{app_with_room, client, spawn_app, spawn_app_with, WsClient};
+use convene::meeting::protocol::{ClientMessage, CloseReason, PeerId, ServerMessage};
 use std::time::{Duration, Instant};
-
-/// A server (default settings) with one meeting organized by Ann.
-async fn app_with_room() -> (TestApp, String) {
-    let app = spawn_app().await;
-    let ann = app.register("Ann", "UTC").await;
-    let (_, room) = app.create_meeting(&ann, "Standup", "").await;
-    (app, room)
-}
-
-async fn peer_joined(ws: &mut WsClient) -> PeerInfo {
-    match ws.recv().await {
-        ServerMessage::PeerJoined { peer } => peer,
-        other => panic!("expected peer_joined, got {other:?}"),
-    }
-}
-
-async fn peer_updated(ws: &mut WsClient) -> PeerInfo {
-    match ws.recv().await {
-        ServerMessage::PeerUpdated { peer } => peer,
-        other => panic!("expected peer_updated, got {other:?}"),
-    }
-}
 
 /// `from` says `text`; it and every one of `others` must get it next.
 async fn sentinel(from: &mut WsClient, others: &mut [&mut WsClient], text: &str) {
@@ -48,7 +26,7 @@ async fn sentinel(from: &mut WsClient, others: &mut [&mut WsClient], text: &str)
 
 /// The next message is `peer_updated` about `peer` with `reconnecting`.
 async fn expect_reconnecting(ws: &mut WsClient, peer: PeerId, reconnecting: bool) {
-    let info = peer_updated(ws).await;
+    let info = ws.peer_updated().await;
     assert_eq!(
         (info.id, info.reconnecting),
         (peer, reconnecting),
@@ -65,7 +43,7 @@ async fn a_dropped_socket_resumes_as_the_same_peer_within_the_grace_window() {
     let mut b = app.connect_as(&b_browser, &room, "B").await;
     let first = b.welcome().await;
     assert!(!first.resumed);
-    assert_eq!(peer_joined(&mut a).await.id, first.you);
+    assert_eq!(a.peer_joined().await.id, first.you);
 
     b.drop_abruptly();
     expect_reconnecting(&mut a, first.you, true).await;
@@ -115,7 +93,7 @@ async fn a_member_resumes_with_a_fresh_ticket_but_nobody_else_can_use_the_token(
     ann_ws.welcome().await;
     let mut bob_ws = app.connect_member(&bob, &room).await;
     let first = bob_ws.welcome().await;
-    peer_joined(&mut ann_ws).await;
+    ann_ws.peer_joined().await;
     // Tickets fetched ahead, so that all of this fits the grace window.
     let bob_ticket = app.join(&bob.client, &room, "").await;
     let cora_ticket = app.join(&cora.client, &room, "").await;
@@ -129,7 +107,7 @@ async fn a_member_resumes_with_a_fresh_ticket_but_nobody_else_can_use_the_token(
         let welcome = other.expect_welcome().await;
         assert!(!welcome.resumed, "{name} took over Bob's place");
         assert_ne!(welcome.you, first.you);
-        let joined = peer_joined(&mut ann_ws).await;
+        let joined = ann_ws.peer_joined().await;
         assert_eq!((joined.id, joined.name.as_str()), (welcome.you, name));
         other.close().await;
         assert_eq!(
@@ -146,7 +124,7 @@ async fn a_member_resumes_with_a_fresh_ticket_but_nobody_else_can_use_the_token(
     assert_eq!(welcome.peers.len(), 1, "{:?}", welcome.peers);
     // What happened while away follows the welcome, in order.
     for name in ["Cora", "Mallory"] {
-        let joined = peer_joined(&mut bob_ws).await;
+        let joined = bob_ws.peer_joined().await;
         assert_eq!(joined.name, name);
         assert_eq!(
             bob_ws.recv().await,
@@ -169,7 +147,7 @@ async fn a_wrong_resume_token_joins_afresh() {
     assert!(!welcome.resumed);
     assert_ne!(welcome.you, a_welcome.you);
     assert_ne!(welcome.resume, a_welcome.resume);
-    assert_eq!(peer_joined(&mut a).await.id, welcome.you);
+    assert_eq!(a.peer_joined().await.id, welcome.you);
 }
 
 #[tokio::test]
@@ -180,7 +158,7 @@ async fn after_the_grace_window_the_peer_is_gone_and_resuming_starts_afresh() {
     let b_browser = client();
     let mut b = app.connect_as(&b_browser, &room, "B").await;
     let first = b.welcome().await;
-    peer_joined(&mut a).await;
+    a.peer_joined().await;
 
     b.drop_abruptly();
     expect_reconnecting(&mut a, first.you, true).await;
@@ -197,7 +175,7 @@ async fn after_the_grace_window_the_peer_is_gone_and_resuming_starts_afresh() {
     let welcome = b.expect_welcome().await;
     assert!(!welcome.resumed);
     assert_ne!(welcome.you, first.you);
-    assert_eq!(peer_joined(&mut a).await.id, welcome.you);
+    assert_eq!(a.peer_joined().await.id, welcome.you);
 }
 
 #[tokio::test]
@@ -209,7 +187,7 @@ async fn leaving_on_purpose_is_immediate_and_cannot_be_resumed() {
     for how in ["leave", "close"] {
         let mut b = app.connect_as(&b_browser, &room, "B").await;
         let first = b.welcome().await;
-        peer_joined(&mut a).await;
+        a.peer_joined().await;
         let started = Instant::now();
         if how == "leave" {
             b.send(&ClientMessage::Leave).await;
@@ -225,7 +203,7 @@ async fn leaving_on_purpose_is_immediate_and_cannot_be_resumed() {
         let welcome = again.expect_welcome().await;
         assert!(!welcome.resumed, "{how}");
         assert_ne!(welcome.you, first.you);
-        assert_eq!(peer_joined(&mut a).await.id, welcome.you);
+        assert_eq!(a.peer_joined().await.id, welcome.you);
         again.close().await;
         assert_eq!(
             a.recv().await,
@@ -247,7 +225,7 @@ async fn closing_and_dropping_at_once_with_messages_unread_is_still_leaving() {
         for name in ["A", "B", "C"] {
             let mut ws = app.connect_guest(&room, name).await;
             let id = ws.welcome().await.you;
-            assert_eq!(peer_joined(&mut observer).await.id, id);
+            assert_eq!(observer.peer_joined().await.id, id);
             tabs.push((id, ws));
         }
         let mut ids: Vec<PeerId> = tabs.iter().map(|(id, _)| *id).collect();
@@ -275,7 +253,7 @@ async fn resuming_while_the_old_socket_is_still_open_replaces_it() {
     let b_browser = client();
     let mut old = app.connect_as(&b_browser, &room, "B").await;
     let first = old.welcome().await;
-    peer_joined(&mut a).await;
+    a.peer_joined().await;
 
     let mut new = app.connect_as(&b_browser, &room, "B").await;
     new.join_with(Some(first.resume.clone())).await;
@@ -308,7 +286,7 @@ async fn a_silent_client_is_gone_for_the_others_within_five_seconds_of_its_last_
     let mut silent = app.connect_guest(&room, "Silent").await;
     silent.join_with(None).await;
     let last_message = Instant::now();
-    let silent_id = peer_joined(&mut alive).await.id;
+    let silent_id = alive.peer_joined().await.id;
 
     expect_reconnecting(&mut alive, silent_id, true).await;
     let timed_out = last_message.elapsed();

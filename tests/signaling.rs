@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{client, spawn_app, spawn_app_with, TestApp, WsClient, PATIENCE};
+use common::{app_with_room, client, expect_error, spawn_app, spawn_app_with, WsClient, PATIENCE};
 use convene::error::{AppError, Invalid};
 use convene::meeting::protocol::{
     ClientMessage, ErrorCode, IceCandidate, PeerId, RoomRole, ServerMessage, MAX_MESSAGE_BYTES,
@@ -13,27 +13,12 @@ use convene::meeting::JoinTicket;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite;
 
-/// A server with one meeting organized by Ann; returns the room.
-async fn app_with_room() -> (TestApp, String) {
-    let app = spawn_app().await;
-    let ann = app.register("Ann", "UTC").await;
-    let (_, room) = app.create_meeting(&ann, "Standup", "").await;
-    (app, room)
-}
-
 /// The HTTP status of a refused upgrade; panics if a socket opened.
 async fn refused_status(url: &str) -> u16 {
     match tokio_tungstenite::connect_async(url).await {
         Ok(_) => panic!("the upgrade of {url} was accepted"),
         Err(tungstenite::Error::Http(response)) => response.status().as_u16(),
         Err(other) => panic!("unexpected failure for {url}: {other}"),
-    }
-}
-
-fn expect_error(message: ServerMessage, expected: ErrorCode) {
-    match message {
-        ServerMessage::Error { code, .. } => assert_eq!(code, expected),
-        other => panic!("expected error {expected:?}, got {other:?}"),
     }
 }
 

@@ -11,7 +11,8 @@
 //! marked `reconnecting` and its queue is kept for
 //! [`MeetingSettings::resume_grace_ms`], so a client that reconnects with
 //! its resume token comes back as the same peer and the others keep their
-//! peer connections. Moderation lives in [`super::moderation`].
+//! peer connections. What each message does, moderation included, lives in
+//! [`super::actions`].
 
 use super::protocol::{
     CloseReason, Knock, PeerId, PeerInfo, RoomAccess, RoomRole, ServerMessage, TrackKind,
@@ -74,7 +75,6 @@ pub(super) struct RoomState {
     /// The last [`HISTORY_LEN`] public chat messages, oldest first.
     pub(super) recent_chat: VecDeque<ChatMessage>,
     pub(super) next_hand: u64,
-    mesh_limit: usize,
 }
 
 pub(super) struct PeerSlot {
@@ -102,7 +102,6 @@ pub struct Membership {
     /// the hub is done with this connection: removed, denied, ended,
     /// evicted, or replaced by a resume.
     pub outbox: mpsc::Receiver<Utf8Bytes>,
-    pub name: String,
     pub user_id: Option<String>,
     epoch: u64,
 }
@@ -190,7 +189,6 @@ impl HubHandle {
                     cohosts: HashSet::new(),
                     recent_chat: history.into(),
                     next_hand: 1,
-                    mesh_limit: self.0.settings.mesh_limit,
                 }),
             })
         });
@@ -244,7 +242,6 @@ impl HubHandle {
                         room,
                         peer,
                         outbox: outbox.1,
-                        name: admission.name,
                         user_id: admission.identity.user_id,
                         epoch,
                     });
@@ -286,7 +283,6 @@ impl HubHandle {
                 room,
                 peer,
                 outbox,
-                name: admission.name,
                 user_id: admission.identity.user_id,
                 epoch,
             });
@@ -521,7 +517,7 @@ impl RoomState {
         settings: &MeetingSettings,
     ) {
         let with_video = self.peers.values().filter(|p| !p.info.audio_only).count();
-        let audio_only = with_video >= self.mesh_limit;
+        let audio_only = with_video >= settings.mesh_limit;
         let info = PeerInfo {
             id: peer,
             name: name.to_owned(),
@@ -601,18 +597,7 @@ impl RoomState {
         let bytes = encode(&ServerMessage::Lobby {
             knocks: self.knocks(),
         });
-        let full: Vec<PeerId> = self
-            .peers
-            .iter()
-            .filter(|(_, slot)| slot.info.role.moderates())
-            .filter(|(_, slot)| {
-                matches!(
-                    slot.tx.try_send(bytes.clone()),
-                    Err(mpsc::error::TrySendError::Full(_))
-                )
-            })
-            .map(|(id, _)| *id)
-            .collect();
+        let full = self.fan_out_to(&bytes, |slot| slot.info.role.moderates());
         self.depart(full);
     }
 
@@ -662,9 +647,15 @@ impl RoomState {
     /// Queues `bytes` for every peer but `except`; returns those whose
     /// queue was full (still in `peers`).
     fn fan_out(&self, except: Option<PeerId>, bytes: &Utf8Bytes) -> Vec<PeerId> {
+        self.fan_out_to(bytes, |slot| Some(slot.info.id) != except)
+    }
+
+    /// Queues `bytes` for the peers `wanted` picks; returns those whose
+    /// queue was full (still in `peers`).
+    fn fan_out_to(&self, bytes: &Utf8Bytes, wanted: impl Fn(&PeerSlot) -> bool) -> Vec<PeerId> {
         self.peers
             .iter()
-            .filter(|(id, _)| Some(**id) != except)
+            .filter(|(_, slot)| wanted(slot))
             .filter(|(_, slot)| {
                 matches!(
                     slot.tx.try_send(bytes.clone()),
@@ -685,23 +676,21 @@ impl RoomState {
             };
             let bytes = encode(&ServerMessage::PeerLeft { peer });
             gone.extend(self.fan_out(None, &bytes));
-            if !slot.info.audio_only {
-                if let Some(promoted) =
-                    self.peers
-                        .values_mut()
-                        .find(|p| p.info.audio_only)
-                        .map(|p| {
-                            p.info.audio_only = false;
-                            p.info.id
-                        })
-                {
-                    if let Some(slot) = self.peers.get(&promoted) {
-                        let bytes = encode(&ServerMessage::PeerUpdated {
-                            peer: slot.info.clone(),
-                        });
-                        gone.extend(self.fan_out(None, &bytes));
-                    }
-                }
+            if slot.info.audio_only {
+                continue;
+            }
+            let promoted = self
+                .peers
+                .values_mut()
+                .find(|p| p.info.audio_only)
+                .map(|p| {
+                    p.info.audio_only = false;
+                    encode(&ServerMessage::PeerUpdated {
+                        peer: p.info.clone(),
+                    })
+                });
+            if let Some(bytes) = promoted {
+                gone.extend(self.fan_out(None, &bytes));
             }
         }
     }

@@ -119,51 +119,58 @@ fn Person(
     move || {
         peer.get().map(|p: RemotePeer| {
             let name = p.name.clone();
-            let n = name.clone();
+            let label = |template: &str| t.with_name(template, &name);
+            let (mute, ask_unmute, camera_off, lower_hand, remove, write) = (
+                label(t.mute_someone),
+                label(t.ask_unmute),
+                label(t.stop_someones_video),
+                label(t.lower_someones_hand),
+                label(t.remove_participant),
+                label(t.message_privately),
+            );
+            let promote = p.role != RoomRole::CoHost;
+            let promote_label = label(if promote { t.make_cohost } else { t.remove_cohost });
+            let to_confirm = Confirm::Remove(id, name.clone());
             let actions = may_moderate().then(|| {
-                let (n1, n2, n3, n4, n5, n6) = (n.clone(), n.clone(), n.clone(), n.clone(), n.clone(), n.clone());
                 view! {
                     <div class="person-actions">
                         {if p.audio {
                             view! {
                                 <button type="button" class="small" on:click=move |_| controls.send(ClientMessage::Mute { peer: id, track: TrackKind::Audio })>
-                                    {t.with_name(t.mute_someone, &n1)}
+                                    {mute}
                                 </button>
                             }.into_any()
                         } else {
                             view! {
                                 <button type="button" class="small" on:click=move |_| controls.send(ClientMessage::AskUnmute { peer: id })>
-                                    {t.with_name(t.ask_unmute, &n1)}
+                                    {ask_unmute}
                                 </button>
                             }.into_any()
                         }}
                         {p.video.then(|| view! {
                             <button type="button" class="small" on:click=move |_| controls.send(ClientMessage::Mute { peer: id, track: TrackKind::Video })>
-                                {t.with_name(t.stop_someones_video, &n2)}
+                                {camera_off}
                             </button>
                         })}
                         {p.hand.is_some().then(|| view! {
                             <button type="button" class="small" on:click=move |_| controls.send(ClientMessage::LowerHand { peer: id })>
-                                {t.with_name(t.lower_someones_hand, &n3)}
+                                {lower_hand}
                             </button>
                         })}
-                        {(is_host() && p.role != RoomRole::Host).then(|| {
-                            let promote = p.role != RoomRole::CoHost;
-                            view! {
-                                <button
-                                    type="button"
-                                    class="small"
-                                    on:click=move |_| controls.send(ClientMessage::SetRole {
-                                        peer: id,
-                                        role: if promote { RoomRole::CoHost } else { RoomRole::Participant },
-                                    })
-                                >
-                                    {t.with_name(if promote { t.make_cohost } else { t.remove_cohost }, &n4)}
-                                </button>
-                            }
+                        {(is_host() && p.role != RoomRole::Host).then(|| view! {
+                            <button
+                                type="button"
+                                class="small"
+                                on:click=move |_| controls.send(ClientMessage::SetRole {
+                                    peer: id,
+                                    role: if promote { RoomRole::CoHost } else { RoomRole::Participant },
+                                })
+                            >
+                                {promote_label}
+                            </button>
                         })}
-                        <button type="button" class="small danger" on:click=move |_| confirm.set(Some(Confirm::Remove(id, n5.clone())))>
-                            {t.with_name(t.remove_participant, &n6)}
+                        <button type="button" class="small danger" on:click=move |_| confirm.set(Some(to_confirm.clone()))>
+                            {remove}
                         </button>
                     </div>
                 }
@@ -177,7 +184,7 @@ fn Person(
                     {(!p.audio).then(|| view! { <span class="muted-badge" role="img" aria-label=t.muted>{icon(Icon::MicOff)}</span> })}
                     {p.reconnecting.then(|| view! { <span class="link-badge">{t.reconnecting}</span> })}
                     <button type="button" class="small secondary" on:click=move |_| message_privately.run(id)>
-                        {t.with_name(t.message_privately, &n)}
+                        {write}
                     </button>
                     {actions}
                 </li>

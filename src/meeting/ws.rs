@@ -18,7 +18,7 @@ use super::token::{self, Admission, Identity};
 use super::{db, MeetingSettings, RoomId};
 use crate::auth::session::{TokenKeys, Viewer};
 use crate::auth::DisplayName;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -102,7 +102,7 @@ async fn serve(
     meeting_id: String,
     admission: Admission,
 ) {
-    let settings: MeetingSettings = hub.settings().clone();
+    let settings: &MeetingSettings = hub.settings();
     let timeout = Duration::from_millis(settings.peer_timeout_ms);
     let mut ping = interval(Duration::from_millis(settings.ping_interval_ms));
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -142,12 +142,7 @@ async fn serve(
                     Message::Text(text) => Some(text),
                     Message::Binary(_) => None,
                     Message::Ping(_) | Message::Pong(_) => continue,
-                    // 4000: the browser noticed its network go and will
-                    // resume; anything else is a goodbye.
-                    Message::Close(Some(frame)) if frame.code == RESUMING_CLOSE_CODE => {
-                        break Exit::Lost
-                    }
-                    Message::Close(_) => break Exit::Left,
+                    Message::Close(frame) => break farewell(frame.as_ref()),
                 };
                 let flow = match limits.all.take(last_heard.into_std()) {
                     Verdict::Allow => match (&text, &membership) {
@@ -250,19 +245,25 @@ const CLOSE_WAIT: Duration = Duration::from_secs(1);
 /// unread, resets it; its close frame may still be waiting to be read,
 /// and then it left on purpose rather than lost its network.
 async fn broken(socket: &mut WebSocket) -> Exit {
-    let farewell = tokio::time::timeout(Duration::from_millis(50), async {
+    let last_words = tokio::time::timeout(Duration::from_millis(50), async {
         loop {
             match socket.recv().await {
-                Some(Ok(Message::Close(Some(frame)))) if frame.code == RESUMING_CLOSE_CODE => {
-                    return Exit::Lost
-                }
-                Some(Ok(Message::Close(_))) => return Exit::Left,
+                Some(Ok(Message::Close(frame))) => return farewell(frame.as_ref()),
                 Some(Ok(_)) => continue,
                 Some(Err(_)) | None => return Exit::Lost,
             }
         }
     });
-    farewell.await.unwrap_or(Exit::Lost)
+    last_words.await.unwrap_or(Exit::Lost)
+}
+
+/// What a client's close frame means: code 4000, it noticed its network
+/// go and will resume; anything else is a goodbye.
+fn farewell(frame: Option<&CloseFrame>) -> Exit {
+    match frame {
+        Some(frame) if frame.code == RESUMING_CLOSE_CODE => Exit::Lost,
+        _ => Exit::Left,
+    }
 }
 
 /// The two budgets of one connection.

@@ -526,6 +526,22 @@ impl WsClient {
         }
     }
 
+    /// The next message, which must be `peer_joined`; returns the peer.
+    pub async fn peer_joined(&mut self) -> convene::meeting::protocol::PeerInfo {
+        match self.recv().await {
+            ServerMessage::PeerJoined { peer } => peer,
+            other => panic!("expected peer_joined, got {other:?}"),
+        }
+    }
+
+    /// The next message, which must be `peer_updated`; returns the peer.
+    pub async fn peer_updated(&mut self) -> convene::meeting::protocol::PeerInfo {
+        match self.recv().await {
+            ServerMessage::PeerUpdated { peer } => peer,
+            other => panic!("expected peer_updated, got {other:?}"),
+        }
+    }
+
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
     }
@@ -596,4 +612,21 @@ pub fn tokyo_form<'a>(title: &'a str, invitees: &'a str) -> Vec<(&'a str, &'a st
         ("time_zone", "Asia/Tokyo"),
         ("invitees", invitees),
     ]
+}
+
+/// A server (default settings) with one meeting organized by Ann; returns
+/// the room.
+pub async fn app_with_room() -> (TestApp, String) {
+    let app = spawn_app().await;
+    let ann = app.register("Ann", "UTC").await;
+    let (_, room) = app.create_meeting(&ann, "Standup", "").await;
+    (app, room)
+}
+
+/// Asserts that `message` is the error `expected`.
+pub fn expect_error(message: ServerMessage, expected: convene::meeting::protocol::ErrorCode) {
+    match message {
+        ServerMessage::Error { code, .. } => assert_eq!(code, expected),
+        other => panic!("expected error {expected:?}, got {other:?}"),
+    }
 }

@@ -209,17 +209,7 @@ pub struct Call {
 
 impl Drop for Call {
     fn drop(&mut self) {
-        let (socket, peers, screen) = {
-            let mut state = self.inner.borrow_mut();
-            state.closed = true;
-            (
-                state.socket.take(),
-                std::mem::take(&mut state.peers),
-                state.screen.take(),
-            )
-        };
-        // Dropped outside the borrow: their Drop impls close and detach.
-        drop((peers, screen, socket));
+        release(&self.inner);
         let mut state = self.inner.borrow_mut();
         state._online = None;
         state._stats = None;
@@ -522,9 +512,10 @@ fn listen_online(inner: &Rc<RefCell<Inner>>) -> Option<Listener> {
     })
 }
 
-/// Closes every connection of ours but keeps the local preview.
-fn end_call(inner: &Rc<RefCell<Inner>>) {
-    let (socket, peers, screen) = {
+/// Marks the call over (a scheduled reconnect sees it and stops) and
+/// closes the socket, every peer connection and the screen capture.
+fn release(inner: &Rc<RefCell<Inner>>) {
+    let taken = {
         let mut state = inner.borrow_mut();
         state.closed = true;
         state.generation += 1;
@@ -534,8 +525,14 @@ fn end_call(inner: &Rc<RefCell<Inner>>) {
             state.screen.take(),
         )
     };
+    // Dropped outside the borrow: their Drop impls close and detach.
+    drop(taken);
+}
+
+/// Closes every connection of ours but keeps the local preview.
+fn end_call(inner: &Rc<RefCell<Inner>>) {
+    release(inner);
     let signals = inner.borrow().signals;
-    drop((peers, screen, socket));
     signals.local_screen.set(None);
     signals.peers.set(Vec::new());
     signals.lobby.set(Vec::new());
