@@ -79,13 +79,18 @@ function instrumentPage(options: { relayOnly: boolean; turnUrl: string | null })
       }
       send(data: unknown) {
         const type = typeof data === 'string' ? /"type":"(\w+)"/.exec(data)?.[1] : undefined;
-        if (type) mark(`out_${type}`);
+        if (type) {
+          mark(`out_${type}`);
+          w.__sent[type] = (w.__sent[type] ?? 0) + 1;
+        }
         return super.send(data as any);
       }
     }
     w.WebSocket = RecordedSocket;
   }
   w.__wsClosed = 0;
+  // How many signaling messages of each type this page sent.
+  w.__sent = {};
 
   w.__pcs = [];
   const Original = w.RTCPeerConnection;

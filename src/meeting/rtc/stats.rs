@@ -1,8 +1,9 @@
-//! What `getStats()` and the receivers tell about each connection: who is
-//! speaking (audio level of the newest packets, RFC 6464 as exposed by
-//! `getSynchronizationSources()`), our own level (`media-source` stats),
-//! and a quality grade from round-trip time and packet loss (W3C
-//! webrtc-stats).
+//! What `getStats()` tells about each connection (W3C webrtc-stats): who
+//! is speaking, from the audio energy received over the last interval
+//! (`totalAudioEnergy` / `totalSamplesDuration` of `inbound-rtp`, so a
+//! short syllable between two readings still counts), our own level the
+//! same way from `media-source`, and a quality grade from round-trip time
+//! and packet loss.
 
 use super::{Inner, Interval};
 use crate::meeting::call::Quality;
@@ -14,27 +15,39 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{RtcPeerConnection, RtcRtpReceiver};
+use web_sys::RtcPeerConnection;
 
-/// How often levels are read, ms.
+/// How often the stats are read, ms.
 const TICK_MS: i32 = 300;
 /// Quality is graded every this many ticks (about 2 s).
 const QUALITY_EVERY: u32 = 7;
-/// Audio level (0–1, linear) above which someone counts as speaking.
-const SPEAKING: f64 = 0.03;
+/// RMS audio level (0–1) over an interval above which someone counts as
+/// speaking.
+const SPEAKING: f64 = 0.02;
 
-/// Packet counters seen at the previous grading, per peer.
-type Counters = Rc<RefCell<HashMap<PeerId, (f64, f64)>>>;
+/// Running totals seen at the previous reading, per connection.
+#[derive(Clone, Copy, Default)]
+struct Totals {
+    /// Received audio: total energy and seconds of samples.
+    energy: f64,
+    seconds: f64,
+    packets_lost: f64,
+    packets_received: f64,
+}
+
+/// Per peer (and ours, key `None`): the totals at the previous tick and
+/// at the previous grading.
+type History = Rc<RefCell<HashMap<Option<PeerId>, (Totals, Totals)>>>;
 
 /// Starts the periodic readings; they stop when the returned timer drops.
 pub(super) fn start(inner: &Rc<RefCell<Inner>>) -> Option<Interval> {
     let weak = Rc::downgrade(inner);
     let tick = Cell::new(0_u32);
-    let counters: Counters = Rc::default();
+    let history: History = Rc::default();
     let callback = Closure::<dyn FnMut()>::new(move || {
         let n = tick.get().wrapping_add(1);
         tick.set(n);
-        read(&weak, n.is_multiple_of(QUALITY_EVERY), &counters);
+        read(&weak, n.is_multiple_of(QUALITY_EVERY), &history);
     });
     let id = web_sys::window()?
         .set_interval_with_callback_and_timeout_and_arguments_0(
@@ -48,131 +61,110 @@ pub(super) fn start(inner: &Rc<RefCell<Inner>>) -> Option<Interval> {
     })
 }
 
-fn read(weak: &Weak<RefCell<Inner>>, grade: bool, counters: &Counters) {
+/// One `getStats()` per connection: speaking every tick, quality on
+/// `grade` ticks; our own level from the first connection.
+fn read(weak: &Weak<RefCell<Inner>>, grade: bool, history: &History) {
     let Some(inner) = weak.upgrade() else { return };
     let state = inner.borrow();
     let signals = state.signals;
-    if state.peers.is_empty() {
-        return;
-    }
-    let levels: Vec<(PeerId, bool)> = state
-        .peers
-        .iter()
-        .map(|(id, link)| (*id, remote_level(&link.pc) > SPEAKING))
-        .collect();
-    let changed = signals.peers.with_untracked(|peers| {
-        peers.iter().any(|p| {
-            levels
-                .iter()
-                .any(|(id, speaking)| *id == p.id && *speaking != p.speaking)
-        })
-    });
-    if changed {
-        signals.peers.update(|peers| {
-            for peer in peers.iter_mut() {
-                if let Some((_, speaking)) = levels.iter().find(|(id, _)| *id == peer.id) {
-                    peer.speaking = *speaking;
-                }
-            }
-        });
-    }
-    if let Some(link) = state.peers.values().next() {
-        let pc = link.pc.clone();
+    for (index, (id, link)) in state.peers.iter().enumerate() {
+        let (id, pc, history) = (*id, link.pc.clone(), history.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            let level = local_level(&pc).await;
-            let speaking = level > SPEAKING && signals.audio_on.get_untracked();
-            if signals.me_speaking.get_untracked() != speaking {
-                let _ = signals.me_speaking.try_set(speaking);
+            let Some(entries) = entries(&pc).await else {
+                return;
+            };
+            let now = totals(&entries, "inbound-rtp");
+            let (last_tick, last_grade) = {
+                let mut history = history.borrow_mut();
+                let seen = history.entry(Some(id)).or_default();
+                let before = *seen;
+                *seen = (now, if grade { now } else { before.1 });
+                before
+            };
+            let speaking = rms(last_tick, now) > SPEAKING;
+            let quality = grade.then(|| quality(&entries, last_grade, now));
+            let changed = signals.peers.with_untracked(|peers| {
+                peers.iter().any(|p| {
+                    p.id == id
+                        && (p.speaking != speaking || quality.is_some_and(|q| q != p.quality))
+                })
+            });
+            if changed {
+                signals.update_peer(id, |peer| {
+                    peer.speaking = speaking;
+                    if let Some(quality) = quality {
+                        peer.quality = quality;
+                    }
+                });
+            }
+            if index == 0 {
+                let mine = totals(&entries, "media-source");
+                let before = history
+                    .borrow_mut()
+                    .insert(None, (mine, mine))
+                    .unwrap_or_default();
+                let speaking = rms(before.0, mine) > SPEAKING && signals.audio_on.get_untracked();
+                if signals.me_speaking.get_untracked() != speaking {
+                    let _ = signals.me_speaking.try_set(speaking);
+                }
             }
         });
     }
-    if grade {
-        for (id, link) in &state.peers {
-            let (id, pc, counters) = (*id, link.pc.clone(), counters.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let quality = grade_quality(&pc, id, &counters).await;
-                let current = signals
-                    .peers
-                    .with_untracked(|peers| peers.iter().find(|p| p.id == id).map(|p| p.quality));
-                if current.is_some_and(|q| q != quality) {
-                    signals.update_peer(id, |peer| peer.quality = quality);
-                }
-            });
-        }
-    }
 }
 
-/// Loudest audio level among the newest packets from this connection.
-fn remote_level(pc: &RtcPeerConnection) -> f64 {
-    let mut loudest = 0.0_f64;
-    for receiver in pc.get_receivers().iter() {
-        let Ok(receiver) = receiver.dyn_into::<RtcRtpReceiver>() else {
-            continue;
-        };
-        if receiver.track().kind() != "audio" {
-            continue;
-        }
-        let Ok(sources) = js_sys::Reflect::get(&receiver, &"getSynchronizationSources".into())
-            .and_then(|f| f.dyn_into::<js_sys::Function>())
-            .and_then(|f| f.call0(&receiver))
-        else {
-            continue;
-        };
-        for source in js_sys::Array::from(&sources).iter() {
-            if let Some(level) = number(&source, "audioLevel") {
-                loudest = loudest.max(level);
-            }
-        }
-    }
-    loudest
-}
-
-/// Our microphone's level, from the `media-source` stats.
-async fn local_level(pc: &RtcPeerConnection) -> f64 {
-    let Some(entries) = entries(pc).await else {
-        return 0.0;
-    };
+/// Audio energy and packet counters of the stats of `kind`.
+fn totals(entries: &[JsValue], kind: &str) -> Totals {
     entries
         .iter()
-        .filter(|e| text(e, "type").as_deref() == Some("media-source"))
-        .filter(|e| text(e, "kind").as_deref() == Some("audio"))
-        .filter_map(|e| number(e, "audioLevel"))
-        .fold(0.0, f64::max)
+        .filter(|e| text(e, "type").as_deref() == Some(kind))
+        .fold(Totals::default(), |sum, e| {
+            let audio = text(e, "kind").as_deref() == Some("audio");
+            Totals {
+                energy: sum.energy
+                    + audio
+                        .then(|| number(e, "totalAudioEnergy"))
+                        .flatten()
+                        .unwrap_or(0.0),
+                seconds: sum.seconds
+                    + audio
+                        .then(|| number(e, "totalSamplesDuration"))
+                        .flatten()
+                        .unwrap_or(0.0),
+                packets_lost: sum.packets_lost + number(e, "packetsLost").unwrap_or(0.0).max(0.0),
+                packets_received: sum.packets_received
+                    + number(e, "packetsReceived").unwrap_or(0.0),
+            }
+        })
+}
+
+/// Root-mean-square audio level between two readings (0 when no audio
+/// came in, or the counters restarted).
+fn rms(before: Totals, now: Totals) -> f64 {
+    let seconds = now.seconds - before.seconds;
+    let energy = now.energy - before.energy;
+    if seconds > 0.0 && energy >= 0.0 {
+        (energy / seconds).sqrt()
+    } else {
+        0.0
+    }
 }
 
 /// Grades the connection from the selected candidate pair's round-trip
-/// time and the packet loss since the last grading.
-async fn grade_quality(pc: &RtcPeerConnection, id: PeerId, counters: &Counters) -> Quality {
-    let Some(entries) = entries(pc).await else {
-        return Quality::Unknown;
-    };
+/// time and the packet loss between two readings.
+fn quality(entries: &[JsValue], before: Totals, now: Totals) -> Quality {
     let rtt = entries
         .iter()
         .filter(|e| text(e, "type").as_deref() == Some("candidate-pair"))
         .filter(|e| text(e, "state").as_deref() == Some("succeeded"))
         .filter_map(|e| number(e, "currentRoundTripTime"))
-        .fold(None, |best: Option<f64>, rtt| {
-            Some(best.map_or(rtt, |b| b.min(rtt)))
-        });
+        .reduce(f64::min);
     let Some(rtt) = rtt else {
         return Quality::Unknown;
     };
-    let (lost, received) = entries
-        .iter()
-        .filter(|e| text(e, "type").as_deref() == Some("inbound-rtp"))
-        .fold((0.0, 0.0), |(lost, received), e| {
-            (
-                lost + number(e, "packetsLost").unwrap_or(0.0).max(0.0),
-                received + number(e, "packetsReceived").unwrap_or(0.0),
-            )
-        });
-    let (before_lost, before_received) = counters
-        .borrow_mut()
-        .insert(id, (lost, received))
-        .unwrap_or((0.0, 0.0));
-    let (d_lost, d_received) = (lost - before_lost, received - before_received);
-    let loss = if d_lost + d_received > 0.0 {
-        d_lost / (d_lost + d_received)
+    let lost = now.packets_lost - before.packets_lost;
+    let received = now.packets_received - before.packets_received;
+    let loss = if lost > 0.0 && lost + received > 0.0 {
+        lost / (lost + received)
     } else {
         0.0
     };
