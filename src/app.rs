@@ -119,6 +119,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignupPage/>
                     <Route path=path!("/calendar") view=CalendarPage ssr=SsrMode::Async/>
                     <Route path=path!("/calendar/:id") view=MeetingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/rsvp/:token") view=crate::calendar::rsvp::RsvpPage ssr=SsrMode::Async/>
                     <Route path=path!("/m/:room") view=RoomPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

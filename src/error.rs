@@ -29,6 +29,20 @@ pub enum Invalid {
     TooManyInvitees,
     ChatEmpty,
     ChatTooLong,
+    /// A description over 5,000 characters.
+    DescriptionTooLong,
+    /// An RRULE that is unreadable or outside what Convene expands.
+    RepeatInvalid,
+    /// COUNT outside 1–1000.
+    RepeatCountOutOfRange,
+    /// UNTIL unreadable, or before the first occurrence.
+    RepeatUntilInvalid,
+    /// Reminder minutes not a list of 0–40320 (four weeks).
+    RemindersInvalid,
+    /// A file that is not iCalendar (RFC 5545).
+    IcsUnreadable,
+    /// An iCalendar file without a usable VEVENT.
+    IcsNoEvents,
 }
 
 impl Invalid {
@@ -45,6 +59,12 @@ impl Invalid {
             Invalid::TimeZoneUnknown => "time_zone",
             Invalid::InviteeMalformed | Invalid::TooManyInvitees => "invitees",
             Invalid::ChatEmpty | Invalid::ChatTooLong => "text",
+            Invalid::DescriptionTooLong => "description",
+            Invalid::RepeatInvalid => "repeat",
+            Invalid::RepeatCountOutOfRange => "repeat_count",
+            Invalid::RepeatUntilInvalid => "repeat_until",
+            Invalid::RemindersInvalid => "reminders",
+            Invalid::IcsUnreadable | Invalid::IcsNoEvents => "file",
         }
     }
 }

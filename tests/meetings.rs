@@ -75,7 +75,7 @@ async fn organizer_reads_meeting_details_in_the_meetings_zone() {
     assert_eq!(details.time, "15:00");
     assert_eq!(details.duration_min, 45);
     assert_eq!(details.time_zone, "Asia/Tokyo");
-    assert_eq!(details.invitees, vec!["bob@example.com", "zoe@example.com"]);
+    assert_eq!(details.invitees(), "bob@example.com, zoe@example.com");
     assert_eq!(
         details.when_label,
         "Wed 25 Nov 2026, 09:00–09:45 (Europe/Moscow)"
@@ -96,7 +96,7 @@ async fn a_stranger_cannot_read_change_or_delete_a_meeting() {
 
     let mut form = tokyo_form("Hijacked", "");
     form.push(("id", &id));
-    let update = app.call::<()>(&bob.client, "update_meeting", &form).await;
+    let update = app.call::<ScheduledMeeting>(&bob.client, "update_meeting", &form).await;
     assert_eq!(update.result, Err(AppError::Forbidden));
     assert_eq!(update.status, 403);
 
@@ -104,7 +104,7 @@ async fn a_stranger_cannot_read_change_or_delete_a_meeting() {
     // Forbidden, not which field is wrong.
     let mut bad = tokyo_form("", "");
     bad.push(("id", &id));
-    let update = app.result::<()>(&bob.client, "update_meeting", &bad).await;
+    let update = app.result::<ScheduledMeeting>(&bob.client, "update_meeting", &bad).await;
     assert_eq!(update, Err(AppError::Forbidden));
 
     let delete = app
@@ -146,7 +146,7 @@ async fn an_invitee_sees_the_meeting_but_cannot_change_it() {
         .unwrap();
     assert!(!details.is_organizer);
     assert_eq!(details.organizer_name, "Ann");
-    assert_eq!(details.invitees, vec![bob.email.clone()]);
+    assert_eq!(details.invitees(), bob.email);
     assert_eq!(
         details.when_label,
         "Wed 25 Nov 2026, 01:00–01:45 (America/New_York)"
@@ -155,7 +155,7 @@ async fn an_invitee_sees_the_meeting_but_cannot_change_it() {
     let mut form = tokyo_form("Renamed by Bob", "");
     form.push(("id", &id));
     assert_eq!(
-        app.result::<()>(&bob.client, "update_meeting", &form).await,
+        app.result::<ScheduledMeeting>(&bob.client, "update_meeting", &form).await,
         Err(AppError::Forbidden)
     );
     assert_eq!(
@@ -176,7 +176,7 @@ async fn organizer_updates_a_meeting_and_its_invitees() {
 
     // Thursday 10:30 Moscow, 90 minutes; Cat instead of Bob.
     let updated = app
-        .call::<()>(
+        .call::<ScheduledMeeting>(
             &ann.client,
             "update_meeting",
             &[
@@ -190,7 +190,7 @@ async fn organizer_updates_a_meeting_and_its_invitees() {
             ],
         )
         .await;
-    assert_eq!(updated.result, Ok(()));
+    assert_eq!(updated.result.map(|m| m.id), Ok(id.clone()));
     assert_eq!(updated.status, 200);
 
     let events = events(&app, &ann).await;
@@ -259,7 +259,7 @@ async fn changing_a_meeting_that_does_not_exist_is_not_found() {
     let ann = app.register("Ann", "UTC").await;
     let mut form = tokyo_form("Ghost", "");
     form.push(("id", "00000000-0000-0000-0000-000000000000"));
-    let called = app.call::<()>(&ann.client, "update_meeting", &form).await;
+    let called = app.call::<ScheduledMeeting>(&ann.client, "update_meeting", &form).await;
     assert_eq!(called.result, Err(AppError::NotFound));
     assert_eq!(called.status, 404);
 }
@@ -345,7 +345,7 @@ async fn a_visitor_is_unauthorized() {
     let mut form = tokyo_form("Spam", "");
     form.push(("id", &id));
     assert_eq!(
-        app.result::<()>(&visitor, "update_meeting", &form).await,
+        app.result::<ScheduledMeeting>(&visitor, "update_meeting", &form).await,
         Err(AppError::Unauthorized)
     );
     assert_eq!(

@@ -1,106 +1,302 @@
-//! SQL of the calendar feature.
+//! SQL of the calendar feature: series (a meeting row with an optional
+//! RRULE), their EXDATEs and RECURRENCE-ID overrides, attendees and
+//! reminders. Candidates for a time range are found by SQL
+//! (`starts_at`/`last_ends_at`), then expanded in Rust.
 
+use super::recurrence::{self, Override, Rule, Series};
+use super::repeat::{describe, RepeatFields};
 use super::week::Placed;
-use super::{MeetingDetails, MeetingDraft, ScheduledMeeting};
+use super::{AttendeeView, EditScope, MeetingDetails, MeetingDraft, PartStat, ScheduledMeeting};
 use crate::auth::User;
 use crate::db::{new_id, now_ms, Db};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::meeting::RoomId;
 use crate::zone;
 use chrono::Datelike as _;
+use chrono_tz::Tz;
 use sqlx::Row;
+use std::collections::HashMap;
 
-/// Meetings the user organizes or is invited to that overlap `[from, to)`
-/// (Unix ms).
-pub async fn meetings_between(db: &Db, user: &User, from: i64, to: i64) -> AppResult<Vec<Placed>> {
-    let rows = sqlx::query(
-        "SELECT id, room, title, starts_at, ends_at, organizer_id FROM meetings \
-         WHERE starts_at < $1 AND ends_at > $2 \
-           AND (organizer_id = $3 OR id IN (SELECT meeting_id FROM meeting_invitees WHERE email = $4)) \
-         ORDER BY starts_at, id",
-    )
-    .bind(to)
-    .bind(from)
-    .bind(&user.id)
-    .bind(&user.email)
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Placed {
-            id: r.get("id"),
-            room: r.get("room"),
-            title: r.get("title"),
-            starts_at_ms: r.get("starts_at"),
-            ends_at_ms: r.get("ends_at"),
-            is_organizer: r.get::<String, _>("organizer_id") == user.id,
-        })
-        .collect())
+/// A meeting row with its exceptions: everything needed to expand it.
+#[derive(Clone, Debug)]
+pub struct SeriesRow {
+    pub id: String,
+    pub room: String,
+    pub title: String,
+    pub description: String,
+    pub organizer_id: String,
+    /// First occurrence, Unix ms.
+    pub starts_at_ms: i64,
+    pub ends_at_ms: i64,
+    pub time_zone: String,
+    /// `None` for a single meeting; also when the stored rule no longer
+    /// parses (logged), so one bad row never hides a calendar.
+    pub rule: Option<Rule>,
+    pub exdates: Vec<i64>,
+    pub overrides: Vec<Override>,
+    pub ical_uid: String,
+    pub sequence: i64,
 }
 
-/// Inserts a meeting with a fresh room and its invitees, in one transaction.
+impl SeriesRow {
+    pub fn tz(&self) -> Tz {
+        zone::parse(&self.time_zone).unwrap_or(Tz::UTC)
+    }
+
+    /// The series for [`recurrence::expand`].
+    pub fn series(&self) -> Series<'_> {
+        let tz = self.tz();
+        Series {
+            tz,
+            start_local: zone::to_local(tz, self.starts_at_ms).naive_local(),
+            duration_ms: self.ends_at_ms - self.starts_at_ms,
+            rule: self.rule.as_ref(),
+            exdates: &self.exdates,
+            overrides: &self.overrides,
+        }
+    }
+}
+
+const SERIES_COLUMNS: &str = "m.id, m.room, m.title, m.description, m.organizer_id, m.starts_at, \
+     m.ends_at, m.time_zone, m.rrule, m.ical_uid, m.sequence";
+
+fn series_from_row(row: &sqlx::any::AnyRow) -> SeriesRow {
+    let id: String = row.get("id");
+    let rule = row
+        .get::<Option<String>, _>("rrule")
+        .and_then(|raw| match Rule::parse(&raw) {
+            Ok(rule) => Some(rule),
+            Err(problem) => {
+                tracing::warn!(meeting = %id, ?problem, "stored RRULE does not parse; shown once");
+                None
+            }
+        });
+    SeriesRow {
+        room: row.get("room"),
+        title: row.get("title"),
+        description: row.get("description"),
+        organizer_id: row.get("organizer_id"),
+        starts_at_ms: row.get("starts_at"),
+        ends_at_ms: row.get("ends_at"),
+        time_zone: row.get("time_zone"),
+        rule,
+        exdates: Vec::new(),
+        overrides: Vec::new(),
+        ical_uid: row.get("ical_uid"),
+        sequence: row.get::<i64, _>("sequence"),
+        id,
+    }
+}
+
+/// `$first, $first+1, ...` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Fills in the EXDATEs and overrides of `rows`, two queries in all.
+async fn load_exceptions(db: &Db, rows: &mut [SeriesRow]) -> AppResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let index: HashMap<String, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.clone(), i))
+        .collect();
+    let list = placeholders(1, rows.len());
+    let sql = format!(
+        "SELECT meeting_id, original_start_ms FROM meeting_exdates WHERE meeting_id IN ({list})"
+    );
+    let mut query = sqlx::query(&sql);
+    for row in rows.iter() {
+        query = query.bind(row.id.clone());
+    }
+    for r in query.fetch_all(db).await? {
+        if let Some(i) = index.get(&r.get::<String, _>("meeting_id")) {
+            rows[*i].exdates.push(r.get("original_start_ms"));
+        }
+    }
+    let sql = format!(
+        "SELECT meeting_id, original_start_ms, starts_at, ends_at, title FROM meeting_overrides \
+         WHERE meeting_id IN ({list})"
+    );
+    let mut query = sqlx::query(&sql);
+    for row in rows.iter() {
+        query = query.bind(row.id.clone());
+    }
+    for r in query.fetch_all(db).await? {
+        if let Some(i) = index.get(&r.get::<String, _>("meeting_id")) {
+            rows[*i].overrides.push(Override {
+                recurrence_id_ms: r.get("original_start_ms"),
+                starts_at_ms: r.get("starts_at"),
+                ends_at_ms: r.get("ends_at"),
+                title: r.get("title"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One series by id, with its exceptions.
+pub async fn series(db: &Db, id: &str) -> AppResult<Option<SeriesRow>> {
+    let sql = format!("SELECT {SERIES_COLUMNS} FROM meetings m WHERE m.id = $1");
+    let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(db).await? else {
+        return Ok(None);
+    };
+    let mut rows = vec![series_from_row(&row)];
+    load_exceptions(db, &mut rows).await?;
+    Ok(rows.pop())
+}
+
+/// Series that may have occurrences in `[from, to)` (Unix ms) among
+/// those `user` organizes or is invited to (`only_accepted`: only
+/// invitations the user accepted, as for conflicts).
+async fn candidates(
+    db: &Db,
+    user: &User,
+    from: i64,
+    to: i64,
+    only_accepted: bool,
+) -> AppResult<Vec<SeriesRow>> {
+    let invited = if only_accepted {
+        "SELECT meeting_id FROM meeting_invitees WHERE email = $4 AND partstat = 'accepted'"
+    } else {
+        "SELECT meeting_id FROM meeting_invitees WHERE email = $4"
+    };
+    let sql = format!(
+        "SELECT {SERIES_COLUMNS} FROM meetings m \
+         WHERE (m.organizer_id = $3 OR m.id IN ({invited})) \
+           AND ((m.starts_at < $1 AND (m.last_ends_at IS NULL OR m.last_ends_at > $2)) \
+                OR m.id IN (SELECT meeting_id FROM meeting_overrides WHERE starts_at < $1 AND ends_at > $2)) \
+         ORDER BY m.starts_at, m.id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(to)
+        .bind(from)
+        .bind(&user.id)
+        .bind(&user.email)
+        .fetch_all(db)
+        .await?;
+    let mut rows: Vec<SeriesRow> = rows.iter().map(series_from_row).collect();
+    load_exceptions(db, &mut rows).await?;
+    Ok(rows)
+}
+
+/// Occurrences of the meetings the user organizes or is invited to that
+/// overlap `[from, to)` (Unix ms), series expanded in their own zones.
+pub async fn occurrences_between(
+    db: &Db,
+    user: &User,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<Placed>> {
+    let rows = candidates(db, user, from, to, false).await?;
+    let mut placed = Vec::new();
+    for row in &rows {
+        let recurring = row.rule.is_some();
+        for occurrence in recurrence::expand(&row.series(), from, to) {
+            placed.push(Placed {
+                id: row.id.clone(),
+                occurrence_ms: recurring.then_some(occurrence.recurrence_id_ms),
+                room: row.room.clone(),
+                title: occurrence.title.unwrap_or_else(|| row.title.clone()),
+                starts_at_ms: occurrence.starts_at_ms,
+                ends_at_ms: occurrence.ends_at_ms,
+                is_organizer: row.organizer_id == user.id,
+            });
+        }
+    }
+    placed.sort_by(|a, b| (a.starts_at_ms, &a.id).cmp(&(b.starts_at_ms, &b.id)));
+    Ok(placed)
+}
+
+/// The end of the series' last occurrence for `last_ends_at` (NULL: never
+/// ends).
+fn last_end(series: &Series<'_>) -> Option<i64> {
+    recurrence::last_end_ms(series)
+}
+
+/// Inserts a meeting (or series) with a fresh room, its invitees and
+/// reminders, in one transaction.
 pub async fn insert_meeting(
     db: &Db,
     organizer_id: &str,
     draft: &MeetingDraft,
 ) -> AppResult<ScheduledMeeting> {
+    let mut tx = db.begin().await?;
+    let scheduled = insert_series(&mut tx, organizer_id, draft, None).await?;
+    tx.commit().await?;
+    Ok(scheduled)
+}
+
+async fn insert_series(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    organizer_id: &str,
+    draft: &MeetingDraft,
+    uid: Option<&str>,
+) -> AppResult<ScheduledMeeting> {
     let id = new_id();
     let room = RoomId::generate();
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let uid = uid.map_or_else(|| format!("{id}@convene"), str::to_owned);
     sqlx::query(
-        "INSERT INTO meetings (id, room, organizer_id, title, starts_at, ends_at, time_zone, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        "INSERT INTO meetings (id, room, organizer_id, title, description, starts_at, ends_at, time_zone, \
+                               rrule, last_ends_at, ical_uid, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
     )
     .bind(&id)
     .bind(room.as_str())
     .bind(organizer_id)
     .bind(draft.title.as_str())
+    .bind(&draft.description)
     .bind(draft.starts_at_ms)
     .bind(draft.ends_at_ms)
     .bind(&draft.time_zone)
+    .bind(draft.rule.as_ref().map(Rule::to_rrule))
+    .bind(last_end(&draft.series()))
+    .bind(&uid)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    insert_invitees(&mut tx, &id, &draft.invitees).await?;
-    tx.commit().await?;
+    sync_invitees(tx, &id, &draft.invitees).await?;
+    replace_reminders(tx, &id, &draft.reminders).await?;
     Ok(ScheduledMeeting {
         id,
         room: room.as_str().to_owned(),
+        conflicts: Vec::new(),
     })
 }
 
-/// Replaces a meeting's fields and invitees, in one transaction.
-pub async fn update_meeting(db: &Db, id: &str, draft: &MeetingDraft) -> AppResult<()> {
-    let mut tx = db.begin().await?;
-    sqlx::query(
-        "UPDATE meetings SET title = $1, starts_at = $2, ends_at = $3, time_zone = $4, updated_at = $5 \
-         WHERE id = $6",
-    )
-    .bind(draft.title.as_str())
-    .bind(draft.starts_at_ms)
-    .bind(draft.ends_at_ms)
-    .bind(&draft.time_zone)
-    .bind(now_ms())
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM meeting_invitees WHERE meeting_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    insert_invitees(&mut tx, id, &draft.invitees).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-async fn insert_invitees(
+/// Makes the invitee list `invitees`, keeping the answers of those who
+/// stay invited.
+async fn sync_invitees(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     meeting_id: &str,
     invitees: &[crate::auth::Email],
 ) -> AppResult<()> {
-    for email in invitees {
+    let existing: Vec<String> =
+        sqlx::query("SELECT email FROM meeting_invitees WHERE meeting_id = $1")
+            .bind(meeting_id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| r.get("email"))
+            .collect();
+    for gone in existing
+        .iter()
+        .filter(|e| !invitees.iter().any(|i| i.as_str() == e.as_str()))
+    {
+        sqlx::query("DELETE FROM meeting_invitees WHERE meeting_id = $1 AND email = $2")
+            .bind(meeting_id)
+            .bind(gone)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for email in invitees.iter().filter(|i| !existing.iter().any(|e| e == i.as_str())) {
         sqlx::query("INSERT INTO meeting_invitees (meeting_id, email) VALUES ($1, $2)")
             .bind(meeting_id)
             .bind(email.as_str())
@@ -110,12 +306,283 @@ async fn insert_invitees(
     Ok(())
 }
 
-/// Deletes a meeting; invitees and chat go with it (foreign keys cascade).
-pub async fn delete_meeting(db: &Db, id: &str) -> AppResult<()> {
-    sqlx::query("DELETE FROM meetings WHERE id = $1")
-        .bind(id)
-        .execute(db)
+async fn replace_reminders(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    meeting_id: &str,
+    minutes: &[u32],
+) -> AppResult<()> {
+    sqlx::query("DELETE FROM meeting_reminders WHERE meeting_id = $1")
+        .bind(meeting_id)
+        .execute(&mut **tx)
         .await?;
+    for m in minutes {
+        sqlx::query("INSERT INTO meeting_reminders (meeting_id, minutes_before) VALUES ($1, $2)")
+            .bind(meeting_id)
+            .bind(i64::from(*m))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Replaces the series-level fields; exceptions are dropped when the
+/// start, zone or rule changed (their RECURRENCE-IDs would no longer
+/// match an occurrence).
+async fn update_series(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    current: &SeriesRow,
+    draft: &MeetingDraft,
+) -> AppResult<()> {
+    let rrule = draft.rule.as_ref().map(Rule::to_rrule);
+    let reshaped = current.starts_at_ms != draft.starts_at_ms
+        || current.time_zone != draft.time_zone
+        || current.rule.as_ref().map(Rule::to_rrule) != rrule;
+    let (exdates, overrides) = if reshaped {
+        for table in ["meeting_exdates", "meeting_overrides"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE meeting_id = $1"))
+                .bind(&current.id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        (Vec::new(), Vec::new())
+    } else {
+        (current.exdates.clone(), current.overrides.clone())
+    };
+    let series = Series {
+        exdates: &exdates,
+        overrides: &overrides,
+        ..draft.series()
+    };
+    sqlx::query(
+        "UPDATE meetings SET title = $1, description = $2, starts_at = $3, ends_at = $4, time_zone = $5, \
+                             rrule = $6, last_ends_at = $7, updated_at = $8, sequence = sequence + 1 \
+         WHERE id = $9",
+    )
+    .bind(draft.title.as_str())
+    .bind(&draft.description)
+    .bind(draft.starts_at_ms)
+    .bind(draft.ends_at_ms)
+    .bind(&draft.time_zone)
+    .bind(rrule)
+    .bind(last_end(&series))
+    .bind(now_ms())
+    .bind(&current.id)
+    .execute(&mut **tx)
+    .await?;
+    sync_invitees(tx, &current.id, &draft.invitees).await?;
+    replace_reminders(tx, &current.id, &draft.reminders).await?;
+    Ok(())
+}
+
+/// Recomputes `last_ends_at` and bumps SEQUENCE after exceptions changed.
+async fn touch(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> AppResult<()> {
+    let sql = format!("SELECT {SERIES_COLUMNS} FROM meetings m WHERE m.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_one(&mut **tx).await?;
+    let mut current = series_from_row(&row);
+    for r in sqlx::query("SELECT original_start_ms FROM meeting_exdates WHERE meeting_id = $1")
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await?
+    {
+        current.exdates.push(r.get("original_start_ms"));
+    }
+    for r in sqlx::query(
+        "SELECT original_start_ms, starts_at, ends_at, title FROM meeting_overrides WHERE meeting_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?
+    {
+        current.overrides.push(Override {
+            recurrence_id_ms: r.get("original_start_ms"),
+            starts_at_ms: r.get("starts_at"),
+            ends_at_ms: r.get("ends_at"),
+            title: r.get("title"),
+        });
+    }
+    sqlx::query(
+        "UPDATE meetings SET last_ends_at = $1, updated_at = $2, sequence = sequence + 1 WHERE id = $3",
+    )
+    .bind(last_end(&current.series()))
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Ends `current` before the occurrence `at` (for "this and following"),
+/// dropping its exceptions from `at` on. `false` when `at` is the first
+/// occurrence, so nothing of the series would remain.
+async fn end_series_before(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    current: &SeriesRow,
+    rule: &Rule,
+    at: i64,
+) -> AppResult<bool> {
+    if at <= current.starts_at_ms {
+        return Ok(false);
+    }
+    let ended = rule.ending_before(at);
+    for table in ["meeting_exdates", "meeting_overrides"] {
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE meeting_id = $1 AND original_start_ms >= $2"
+        ))
+        .bind(&current.id)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query("UPDATE meetings SET rrule = $1 WHERE id = $2")
+        .bind(ended.to_rrule())
+        .bind(&current.id)
+        .execute(&mut **tx)
+        .await?;
+    touch(tx, &current.id).await?;
+    Ok(true)
+}
+
+/// How many occurrences of `series` start before `at` (for COUNT when a
+/// series is split).
+fn occurrences_before(row: &SeriesRow, at: i64) -> u32 {
+    let without_exceptions = Series {
+        exdates: &[],
+        overrides: &[],
+        ..row.series()
+    };
+    recurrence::expand(&without_exceptions, row.starts_at_ms, at)
+        .iter()
+        .filter(|o| o.recurrence_id_ms < at)
+        .count() as u32
+}
+
+/// Applies an edit to a meeting: the whole series, one occurrence (an
+/// override), or this and the following ones (the series is split: the
+/// old one ends before the occurrence, a new one starts with the edit).
+/// Answers with the meeting that now holds the edited occurrence.
+///
+/// # Errors
+/// [`AppError::NotFound`] for a missing meeting, or an occurrence the
+/// series does not have.
+pub async fn update_meeting(
+    db: &Db,
+    id: &str,
+    scope: EditScope,
+    occurrence: Option<i64>,
+    draft: &MeetingDraft,
+) -> AppResult<ScheduledMeeting> {
+    let current = series(db, id).await?.ok_or(AppError::NotFound)?;
+    let same = ScheduledMeeting {
+        id: current.id.clone(),
+        room: current.room.clone(),
+        conflicts: Vec::new(),
+    };
+    let target = match (scope, &current.rule, occurrence) {
+        (EditScope::All, _, _) | (_, None, _) => None,
+        (_, Some(_), None) => return Err(AppError::NotFound),
+        (_, Some(_), Some(at)) => Some(
+            recurrence::occurrence_at(&current.series(), at).ok_or(AppError::NotFound)?,
+        ),
+    };
+    let mut tx = db.begin().await?;
+    let answer = match (scope, target, &current.rule) {
+        (EditScope::This, Some(occurrence), _) => {
+            let title = (draft.title.as_str() != current.title).then(|| draft.title.as_str().to_owned());
+            sqlx::query(
+                "INSERT INTO meeting_overrides (meeting_id, original_start_ms, starts_at, ends_at, title) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (meeting_id, original_start_ms) \
+                 DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at, title = excluded.title",
+            )
+            .bind(id)
+            .bind(occurrence.recurrence_id_ms)
+            .bind(draft.starts_at_ms)
+            .bind(draft.ends_at_ms)
+            .bind(title)
+            .execute(&mut *tx)
+            .await?;
+            touch(&mut tx, id).await?;
+            same
+        }
+        (EditScope::Following, Some(occurrence), Some(rule)) => {
+            let at = occurrence.recurrence_id_ms;
+            if end_series_before(&mut tx, &current, rule, at).await? {
+                let mut rest = draft.clone();
+                // A count covers the whole series: what is left of it.
+                if let (Some(recurrence::RuleEnd::Count(old)), Some(new_rule)) =
+                    (current.rule.as_ref().map(|r| r.end), rest.rule.as_mut())
+                {
+                    if new_rule.end == recurrence::RuleEnd::Count(old) {
+                        let before = occurrences_before(&current, at);
+                        new_rule.end = recurrence::RuleEnd::Count(old.saturating_sub(before).max(1));
+                    }
+                }
+                insert_series(&mut tx, &current.organizer_id, &rest, None).await?
+            } else {
+                update_series(&mut tx, &current, draft).await?;
+                same
+            }
+        }
+        _ => {
+            update_series(&mut tx, &current, draft).await?;
+            same
+        }
+    };
+    tx.commit().await?;
+    Ok(answer)
+}
+
+/// Deletes a meeting, one occurrence of a series (an EXDATE), or this and
+/// the following occurrences; attendees and chat go with a deleted
+/// meeting (foreign keys cascade).
+///
+/// # Errors
+/// [`AppError::NotFound`] for a missing meeting or occurrence.
+pub async fn delete_meeting(
+    db: &Db,
+    id: &str,
+    scope: EditScope,
+    occurrence: Option<i64>,
+) -> AppResult<()> {
+    let current = series(db, id).await?.ok_or(AppError::NotFound)?;
+    let mut tx = db.begin().await?;
+    let whole = match (scope, &current.rule, occurrence) {
+        (EditScope::All, _, _) | (_, None, _) => true,
+        (_, Some(_), None) => return Err(AppError::NotFound),
+        (scope, Some(rule), Some(at)) => {
+            let occurrence =
+                recurrence::occurrence_at(&current.series(), at).ok_or(AppError::NotFound)?;
+            let at = occurrence.recurrence_id_ms;
+            if scope == EditScope::This {
+                sqlx::query(
+                    "INSERT INTO meeting_exdates (meeting_id, original_start_ms) VALUES ($1, $2) \
+                     ON CONFLICT (meeting_id, original_start_ms) DO NOTHING",
+                )
+                .bind(id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "DELETE FROM meeting_overrides WHERE meeting_id = $1 AND original_start_ms = $2",
+                )
+                .bind(id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                touch(&mut tx, id).await?;
+                false
+            } else {
+                !end_series_before(&mut tx, &current, rule, at).await?
+            }
+        }
+    };
+    if whole {
+        sqlx::query("DELETE FROM meetings WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -128,47 +595,106 @@ pub async fn organizer_of(db: &Db, id: &str) -> AppResult<Option<String>> {
     Ok(row.map(|r| r.get("organizer_id")))
 }
 
-/// A meeting's details if `user` organizes it or is invited.
+/// Records `email`'s answer to meeting `id`; `false` when not invited.
+pub async fn set_answer(db: &Db, id: &str, email: &str, answer: PartStat) -> AppResult<bool> {
+    let done = sqlx::query(
+        "UPDATE meeting_invitees SET partstat = $1, responded_at = $2 WHERE meeting_id = $3 AND email = $4",
+    )
+    .bind(answer.as_str())
+    .bind(now_ms())
+    .bind(id)
+    .bind(email)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Attendees of a meeting with their answers and, for members, names.
+pub async fn attendees(db: &Db, id: &str) -> AppResult<Vec<AttendeeView>> {
+    let rows = sqlx::query(
+        "SELECT i.email, i.partstat, u.display_name FROM meeting_invitees i \
+         LEFT JOIN users u ON u.email = i.email WHERE i.meeting_id = $1 ORDER BY i.email",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| AttendeeView {
+            email: r.get("email"),
+            name: r.get("display_name"),
+            partstat: PartStat::parse(&r.get::<String, _>("partstat")).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Reminder minutes of a meeting, ascending.
+pub async fn reminders(db: &Db, id: &str) -> AppResult<Vec<u32>> {
+    let rows = sqlx::query(
+        "SELECT minutes_before FROM meeting_reminders WHERE meeting_id = $1 ORDER BY minutes_before",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.get::<i64, _>("minutes_before").clamp(0, i64::from(u32::MAX)) as u32)
+        .collect())
+}
+
+/// A meeting's details (of one occurrence when `occurrence` is given) if
+/// `user` organizes it or is invited.
 pub async fn details(
     db: &Db,
     user: &User,
     id: &str,
+    occurrence: Option<i64>,
     locale: Locale,
 ) -> AppResult<Option<MeetingDetails>> {
-    let Some(row) = sqlx::query(
-        "SELECT m.id, m.room, m.title, m.organizer_id, u.display_name, m.starts_at, m.ends_at, m.time_zone \
-         FROM meetings m JOIN users u ON u.id = m.organizer_id WHERE m.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(db)
-    .await?
-    else {
+    let Some(row) = series(db, id).await? else {
         return Ok(None);
     };
-    let invitees: Vec<String> =
-        sqlx::query("SELECT email FROM meeting_invitees WHERE meeting_id = $1 ORDER BY email")
-            .bind(id)
-            .fetch_all(db)
-            .await?
-            .into_iter()
-            .map(|r| r.get("email"))
-            .collect();
-    let organizer_id: String = row.get("organizer_id");
-    let is_organizer = organizer_id == user.id;
-    if !is_organizer && !invitees.contains(&user.email) {
+    let attendees = attendees(db, id).await?;
+    let is_organizer = row.organizer_id == user.id;
+    let my_answer = attendees
+        .iter()
+        .find(|a| a.email == user.email)
+        .map(|a| a.partstat);
+    if !is_organizer && my_answer.is_none() {
         return Ok(None);
     }
-    let starts_at: i64 = row.get("starts_at");
-    let ends_at: i64 = row.get("ends_at");
-    let time_zone: String = row.get("time_zone");
-    let tz = zone::parse(&time_zone).unwrap_or(chrono_tz::Tz::UTC);
+    let organizer_name: String = sqlx::query("SELECT display_name FROM users WHERE id = $1")
+        .bind(&row.organizer_id)
+        .fetch_optional(db)
+        .await?
+        .map(|r| r.get("display_name"))
+        .unwrap_or_default();
+    let tz = row.tz();
+    let shown = match (occurrence, &row.rule) {
+        (Some(at), Some(_)) => Some(recurrence::occurrence_at(&row.series(), at)),
+        _ => None,
+    };
+    let (starts_at, ends_at, title, occurrence_ms) = match shown {
+        Some(None) => return Ok(None),
+        Some(Some(o)) => (
+            o.starts_at_ms,
+            o.ends_at_ms,
+            o.title.unwrap_or_else(|| row.title.clone()),
+            Some(o.recurrence_id_ms),
+        ),
+        None => (row.starts_at_ms, row.ends_at_ms, row.title.clone(), None),
+    };
     let local = zone::to_local(tz, starts_at);
+    let start_local = zone::to_local(tz, row.starts_at_ms).naive_local();
+    let reminders = reminders(db, id).await?;
     Ok(Some(MeetingDetails {
-        id: row.get("id"),
-        room: row.get("room"),
-        title: row.get("title"),
-        organizer_name: row.get("display_name"),
+        id: row.id.clone(),
+        room: row.room.clone(),
+        title,
+        description: row.description.clone(),
+        organizer_name,
         is_organizer,
+        occurrence_ms,
         date: format!(
             "{:04}-{:02}-{:02}",
             local.year(),
@@ -178,7 +704,79 @@ pub async fn details(
         time: zone::hhmm(&local),
         duration_min: (ends_at - starts_at) / 60_000,
         when_label: zone::format_range(starts_at, ends_at, &user.time_zone, locale),
-        time_zone,
-        invitees,
+        repeat_label: row.rule.as_ref().map(|r| describe(r, tz, locale)),
+        repeat: RepeatFields::from_rule(row.rule.as_ref(), start_local, tz),
+        reminders: reminders
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        time_zone: row.time_zone.clone(),
+        attendees,
+        my_answer,
     }))
+}
+
+/// Accepted (or organized) meetings of the organizer and of member
+/// attendees that overlap the first occurrences of `draft` (up to a year
+/// ahead), other than meeting `own_id`: "Title — Name, when" for each.
+pub async fn conflicts(
+    db: &Db,
+    organizer: &User,
+    own_id: &str,
+    draft: &MeetingDraft,
+    locale: Locale,
+) -> AppResult<Vec<String>> {
+    const HORIZON_MS: i64 = 366 * 24 * 3600 * 1000;
+    const MOST: usize = 5;
+    let mine: Vec<(i64, i64)> = recurrence::expand(
+        &draft.series(),
+        draft.starts_at_ms,
+        draft.starts_at_ms + HORIZON_MS,
+    )
+    .iter()
+    .map(|o| (o.starts_at_ms, o.ends_at_ms))
+    .collect();
+    let Some((&(first, _), &(_, last))) = mine.first().zip(mine.last()) else {
+        return Ok(Vec::new());
+    };
+    let mut people = vec![organizer.clone()];
+    for email in &draft.invitees {
+        if let Some(user) = crate::auth::db::user_by_email(db, email.as_str()).await? {
+            if user.id != organizer.id {
+                people.push(user);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for person in &people {
+        for row in candidates(db, person, first, last, true).await? {
+            if row.id == own_id {
+                continue;
+            }
+            for other in recurrence::expand(&row.series(), first, last) {
+                let overlaps = mine
+                    .iter()
+                    .any(|(s, e)| *s < other.ends_at_ms && other.starts_at_ms < *e);
+                if overlaps {
+                    found.push(format!(
+                        "{} — {}, {}",
+                        other.title.unwrap_or_else(|| row.title.clone()),
+                        person.display_name,
+                        zone::format_range(
+                            other.starts_at_ms,
+                            other.ends_at_ms,
+                            &organizer.time_zone,
+                            locale
+                        )
+                    ));
+                    break;
+                }
+            }
+            if found.len() >= MOST {
+                return Ok(found);
+            }
+        }
+    }
+    Ok(found)
 }

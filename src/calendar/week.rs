@@ -11,6 +11,8 @@ use chrono_tz::Tz;
 /// A meeting to place on the grid.
 pub struct Placed {
     pub id: String,
+    /// RECURRENCE-ID of the occurrence, Unix ms; `None` for a single meeting.
+    pub occurrence_ms: Option<i64>,
     pub room: String,
     pub title: String,
     pub starts_at_ms: i64,
@@ -88,6 +90,7 @@ pub fn layout_at(
                 let start_min = local.hour() * 60 + local.minute();
                 events.push(WeekEvent {
                     meeting_id: meeting.id.clone(),
+                    occurrence_ms: meeting.occurrence_ms,
                     room: meeting.room.clone(),
                     title: meeting.title.clone(),
                     day: day as u8,
@@ -159,6 +162,7 @@ mod tests {
         let starts_at_ms = at(tz, start);
         Placed {
             id: "m".into(),
+            occurrence_ms: None,
             room: "r".into(),
             title: "Standup".into(),
             starts_at_ms,
