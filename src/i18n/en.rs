@@ -184,7 +184,7 @@ pub(super) static EN: Strings = Strings {
     repeat_interval_label: "Repeat every (days, weeks, months or years)",
     repeat_on_label: "On days",
     repeat_count_label: "Number of meetings",
-    repeat_until_field: "Last date",
+    repeat_until_field: "Repeat until",
     repeat_end_hint: "Fill in one of the two, or neither to repeat with no end.",
     rrule_label: "Rule (RFC 5545 RRULE)",
     reminders_label: "Reminders, minutes before",

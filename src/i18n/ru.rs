@@ -184,7 +184,7 @@ pub(super) static RU: Strings = Strings {
     repeat_interval_label: "Интервал (дней, недель, месяцев или лет)",
     repeat_on_label: "По дням",
     repeat_count_label: "Сколько встреч",
-    repeat_until_field: "Последняя дата",
+    repeat_until_field: "Повторять до",
     repeat_end_hint: "Заполните одно из двух полей или ни одного, чтобы повторять без конца.",
     rrule_label: "Правило (RFC 5545 RRULE)",
     reminders_label: "Напоминания, за сколько минут",
