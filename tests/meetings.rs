@@ -96,7 +96,9 @@ async fn a_stranger_cannot_read_change_or_delete_a_meeting() {
 
     let mut form = tokyo_form("Hijacked", "");
     form.push(("id", &id));
-    let update = app.call::<ScheduledMeeting>(&bob.client, "update_meeting", &form).await;
+    let update = app
+        .call::<ScheduledMeeting>(&bob.client, "update_meeting", &form)
+        .await;
     assert_eq!(update.result, Err(AppError::Forbidden));
     assert_eq!(update.status, 403);
 
@@ -104,7 +106,9 @@ async fn a_stranger_cannot_read_change_or_delete_a_meeting() {
     // Forbidden, not which field is wrong.
     let mut bad = tokyo_form("", "");
     bad.push(("id", &id));
-    let update = app.result::<ScheduledMeeting>(&bob.client, "update_meeting", &bad).await;
+    let update = app
+        .result::<ScheduledMeeting>(&bob.client, "update_meeting", &bad)
+        .await;
     assert_eq!(update, Err(AppError::Forbidden));
 
     let delete = app
@@ -155,7 +159,8 @@ async fn an_invitee_sees_the_meeting_but_cannot_change_it() {
     let mut form = tokyo_form("Renamed by Bob", "");
     form.push(("id", &id));
     assert_eq!(
-        app.result::<ScheduledMeeting>(&bob.client, "update_meeting", &form).await,
+        app.result::<ScheduledMeeting>(&bob.client, "update_meeting", &form)
+            .await,
         Err(AppError::Forbidden)
     );
     assert_eq!(
@@ -259,7 +264,9 @@ async fn changing_a_meeting_that_does_not_exist_is_not_found() {
     let ann = app.register("Ann", "UTC").await;
     let mut form = tokyo_form("Ghost", "");
     form.push(("id", "00000000-0000-0000-0000-000000000000"));
-    let called = app.call::<ScheduledMeeting>(&ann.client, "update_meeting", &form).await;
+    let called = app
+        .call::<ScheduledMeeting>(&ann.client, "update_meeting", &form)
+        .await;
     assert_eq!(called.result, Err(AppError::NotFound));
     assert_eq!(called.status, 404);
 }
@@ -345,7 +352,8 @@ async fn a_visitor_is_unauthorized() {
     let mut form = tokyo_form("Spam", "");
     form.push(("id", &id));
     assert_eq!(
-        app.result::<ScheduledMeeting>(&visitor, "update_meeting", &form).await,
+        app.result::<ScheduledMeeting>(&visitor, "update_meeting", &form)
+            .await,
         Err(AppError::Unauthorized)
     );
     assert_eq!(

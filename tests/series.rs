@@ -107,9 +107,15 @@ async fn weekly_on_chosen_days_with_an_interval_and_an_end_date() {
     create(&app, &ann, &form).await;
     let days = |v: Vec<(u8, u16, String)>| v.into_iter().map(|(d, _, _)| d).collect::<Vec<_>>();
     assert_eq!(days(slots(&app, &ann, "2026-11-23").await), vec![0, 4]);
-    assert_eq!(days(slots(&app, &ann, "2026-11-30").await), Vec::<u8>::new());
+    assert_eq!(
+        days(slots(&app, &ann, "2026-11-30").await),
+        Vec::<u8>::new()
+    );
     assert_eq!(days(slots(&app, &ann, "2026-12-07").await), vec![0, 4]);
-    assert_eq!(days(slots(&app, &ann, "2026-12-21").await), Vec::<u8>::new());
+    assert_eq!(
+        days(slots(&app, &ann, "2026-12-21").await),
+        Vec::<u8>::new()
+    );
     let details: MeetingDetails = app
         .result(
             &ann.client,
@@ -126,9 +132,13 @@ async fn weekly_on_chosen_days_with_an_interval_and_an_end_date() {
 /// Ann's weekly Monday 10:00 UTC series from 23 Nov 2026, and the
 /// original start (Unix ms) of its occurrence in the week of `monday`.
 async fn monday_series(app: &TestApp, ann: &TestUser) -> String {
-    create(app, ann, &series_form("Standup", "2026-11-23", "10:00", "UTC", &[]))
-        .await
-        .id
+    create(
+        app,
+        ann,
+        &series_form("Standup", "2026-11-23", "10:00", "UTC", &[]),
+    )
+    .await
+    .id
 }
 
 async fn occurrence(app: &TestApp, user: &TestUser, monday: &str) -> String {
@@ -169,7 +179,14 @@ async fn editing_one_occurrence_moves_only_that_one() {
         .result(
             &ann.client,
             "update_meeting",
-            &edit(&id, "this", &second, "Standup (moved)", "2026-12-01", "14:00"),
+            &edit(
+                &id,
+                "this",
+                &second,
+                "Standup (moved)",
+                "2026-12-01",
+                "14:00",
+            ),
         )
         .await
         .unwrap();
@@ -194,7 +211,10 @@ async fn editing_one_occurrence_moves_only_that_one() {
         .await
         .unwrap();
     assert_eq!(page.title, "Standup (moved)");
-    assert_eq!((page.date.as_str(), page.time.as_str()), ("2026-12-01", "14:00"));
+    assert_eq!(
+        (page.date.as_str(), page.time.as_str()),
+        ("2026-12-01", "14:00")
+    );
 }
 
 #[tokio::test]
@@ -236,7 +256,9 @@ async fn editing_all_changes_every_occurrence() {
         .unwrap();
     let events = slots(&app, &ann, "2026-12-07").await;
     assert_eq!(events.len(), 5, "Monday to Friday");
-    assert!(events.iter().all(|(_, m, t)| *m == 570 && t == "Daily sync"));
+    assert!(events
+        .iter()
+        .all(|(_, m, t)| *m == 570 && t == "Daily sync"));
 }
 
 #[tokio::test]
@@ -298,7 +320,13 @@ async fn wrong_repeat_fields_are_named_and_nothing_is_stored() {
             .await;
         assert_eq!(result, Err(AppError::Invalid(expected)), "{field}={value}");
     }
-    let mut custom = series_form("Bad", "2026-11-23", "10:00", "UTC", &[("rrule", "FREQ=SECONDLY")]);
+    let mut custom = series_form(
+        "Bad",
+        "2026-11-23",
+        "10:00",
+        "UTC",
+        &[("rrule", "FREQ=SECONDLY")],
+    );
     custom.retain(|(k, _)| *k != "repeat");
     custom.push(("repeat", "custom"));
     assert_eq!(
@@ -317,7 +345,13 @@ async fn an_attendees_answer_reaches_the_organizer() {
     let id = create(
         &app,
         &ann,
-        &series_form("Review", "2026-11-23", "10:00", "UTC", &[("invitees", &bob.email)]),
+        &series_form(
+            "Review",
+            "2026-11-23",
+            "10:00",
+            "UTC",
+            &[("invitees", &bob.email)],
+        ),
     )
     .await
     .id;
@@ -367,9 +401,12 @@ async fn an_invitation_link_answers_without_signing_in() {
     let app = spawn_app_with(|config| auth = Some(config.auth.clone())).await;
     let keys = convene::auth::session::TokenKeys::new(auth.expect("auth settings"));
     let ann = app.register("Ann", "UTC").await;
-    let (id, _) = app.create_meeting(&ann, "Offsite", "guest@outside.example").await;
+    let (id, _) = app
+        .create_meeting(&ann, "Offsite", "guest@outside.example")
+        .await;
     let now = chrono::Utc::now().timestamp_millis();
-    let token = convene::calendar::rsvp::rsvp_token(&keys, &id, "guest@outside.example", now).unwrap();
+    let token =
+        convene::calendar::rsvp::rsvp_token(&keys, &id, "guest@outside.example", now).unwrap();
 
     let stranger = client();
     let answered: RsvpView = app
@@ -410,11 +447,16 @@ async fn an_invitation_link_answers_without_signing_in() {
     )
     .unwrap();
     let forged = format!("{}x", &token[..token.len() - 1]);
-    let uninvited = convene::calendar::rsvp::rsvp_token(&keys, &id, "nobody@outside.example", now).unwrap();
+    let uninvited =
+        convene::calendar::rsvp::rsvp_token(&keys, &id, "nobody@outside.example", now).unwrap();
     for bad in [expired, forged, uninvited] {
         assert_eq!(
-            app.result::<RsvpView>(&stranger, "answer_by_link", &[("token", &bad), ("answer", "accepted")])
-                .await,
+            app.result::<RsvpView>(
+                &stranger,
+                "answer_by_link",
+                &[("token", &bad), ("answer", "accepted")]
+            )
+            .await,
             Err(AppError::NotFound)
         );
     }
@@ -435,7 +477,13 @@ async fn overlapping_an_attendees_accepted_meeting_is_named_in_a_warning() {
     let one_on_one = create(
         &app,
         &cat,
-        &series_form("1:1 Cat/Bob", "2026-11-02", "10:00", "UTC", &[("invitees", &bob.email)]),
+        &series_form(
+            "1:1 Cat/Bob",
+            "2026-11-02",
+            "10:00",
+            "UTC",
+            &[("invitees", &bob.email)],
+        ),
     )
     .await;
     app.result::<PartStat>(

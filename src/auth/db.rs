@@ -124,12 +124,11 @@ pub async fn set_user_locale(db: &Db, user_id: &str, locale: Locale) -> AppResul
 
 /// The account with this (normalised) email, if any.
 pub async fn user_by_email(db: &Db, email: &str) -> AppResult<Option<User>> {
-    let row = sqlx::query(
-        "SELECT id, email, display_name, role, time_zone FROM users WHERE email = $1",
-    )
-    .bind(email)
-    .fetch_optional(db)
-    .await?;
+    let row =
+        sqlx::query("SELECT id, email, display_name, role, time_zone FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(db)
+            .await?;
     Ok(row.map(|r| User {
         id: r.get("id"),
         email: r.get("email"),

@@ -386,15 +386,19 @@ fn NewMeetingForm(
         }
     });
     let created = move || {
-        action.value().get().and_then(|r| r.ok()).map(|meeting: ScheduledMeeting| {
-            view! {
-                <p class="alert success" role="status">
-                    {t.meeting_created} " "
-                    <A href=format!("/calendar/{}", meeting.id)>{t.meeting_link}</A>
-                </p>
-                <ConflictWarning conflicts=meeting.conflicts/>
-            }
-        })
+        action
+            .value()
+            .get()
+            .and_then(|r| r.ok())
+            .map(|meeting: ScheduledMeeting| {
+                view! {
+                    <p class="alert success" role="status">
+                        {t.meeting_created} " "
+                        <A href=format!("/calendar/{}", meeting.id)>{t.meeting_link}</A>
+                    </p>
+                    <ConflictWarning conflicts=meeting.conflicts/>
+                }
+            })
     };
     view! {
         <section class="card new-meeting" aria-labelledby="new-meeting-title">
@@ -471,12 +475,20 @@ pub(super) fn answer_label(t: &'static crate::i18n::Strings, answer: PartStat) -
 
 /// Yes / maybe / no for an invited member.
 #[component]
-fn AnswerButtons(id: String, current: PartStat, answer: ServerAction<AnswerInvitation>) -> impl IntoView {
+fn AnswerButtons(
+    id: String,
+    current: PartStat,
+    answer: ServerAction<AnswerInvitation>,
+) -> impl IntoView {
     let t = use_strings();
     let error = action_error(answer);
-    let saved = move || matches!(answer.value().get(), Some(Ok(_))).then(|| view! {
-        <p class="alert success" role="status">{t.rsvp_saved}</p>
-    });
+    let saved = move || {
+        matches!(answer.value().get(), Some(Ok(_))).then(|| {
+            view! {
+                <p class="alert success" role="status">{t.rsvp_saved}</p>
+            }
+        })
+    };
     view! {
         <section class="card rsvp" aria-labelledby="rsvp-title">
             <h2 id="rsvp-title">{t.rsvp_question}</h2>
@@ -555,18 +567,25 @@ fn MeetingDetailsView(
     };
     let this_id = meeting.id.clone();
     let saved = move || {
-        update.value().get().and_then(|r| r.ok()).map(|done: ScheduledMeeting| {
-            // "This and following" made a new series: link to it.
-            let moved = (done.id != this_id).then(|| {
-                view! { " " <A href=format!("/calendar/{}", done.id)>{t.meeting_link}</A> }
-            });
-            view! {
-                <p class="alert success" role="status">{t.meeting_saved} {moved}</p>
-                <ConflictWarning conflicts=done.conflicts/>
-            }
-        })
+        update
+            .value()
+            .get()
+            .and_then(|r| r.ok())
+            .map(|done: ScheduledMeeting| {
+                // "This and following" made a new series: link to it.
+                let moved = (done.id != this_id).then(|| {
+                    view! { " " <A href=format!("/calendar/{}", done.id)>{t.meeting_link}</A> }
+                });
+                view! {
+                    <p class="alert success" role="status">{t.meeting_saved} {moved}</p>
+                    <ConflictWarning conflicts=done.conflicts/>
+                }
+            })
     };
-    let occurrence = meeting.occurrence_ms.map(|ms| ms.to_string()).unwrap_or_default();
+    let occurrence = meeting
+        .occurrence_ms
+        .map(|ms| ms.to_string())
+        .unwrap_or_default();
     let is_occurrence = meeting.occurrence_ms.is_some();
     let edit = if meeting.is_organizer {
         let title = meeting.title.clone();

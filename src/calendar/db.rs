@@ -296,7 +296,10 @@ async fn sync_invitees(
             .execute(&mut **tx)
             .await?;
     }
-    for email in invitees.iter().filter(|i| !existing.iter().any(|e| e == i.as_str())) {
+    for email in invitees
+        .iter()
+        .filter(|i| !existing.iter().any(|e| e == i.as_str()))
+    {
         sqlx::query("INSERT INTO meeting_invitees (meeting_id, email) VALUES ($1, $2)")
             .bind(meeting_id)
             .bind(email.as_str())
@@ -480,14 +483,15 @@ pub async fn update_meeting(
     let target = match (scope, &current.rule, occurrence) {
         (EditScope::All, _, _) | (_, None, _) => None,
         (_, Some(_), None) => return Err(AppError::NotFound),
-        (_, Some(_), Some(at)) => Some(
-            recurrence::occurrence_at(&current.series(), at).ok_or(AppError::NotFound)?,
-        ),
+        (_, Some(_), Some(at)) => {
+            Some(recurrence::occurrence_at(&current.series(), at).ok_or(AppError::NotFound)?)
+        }
     };
     let mut tx = db.begin().await?;
     let answer = match (scope, target, &current.rule) {
         (EditScope::This, Some(occurrence), _) => {
-            let title = (draft.title.as_str() != current.title).then(|| draft.title.as_str().to_owned());
+            let title =
+                (draft.title.as_str() != current.title).then(|| draft.title.as_str().to_owned());
             sqlx::query(
                 "INSERT INTO meeting_overrides (meeting_id, original_start_ms, starts_at, ends_at, title) \
                  VALUES ($1, $2, $3, $4, $5) \
@@ -514,7 +518,8 @@ pub async fn update_meeting(
                 {
                     if new_rule.end == recurrence::RuleEnd::Count(old) {
                         let before = occurrences_before(&current, at);
-                        new_rule.end = recurrence::RuleEnd::Count(old.saturating_sub(before).max(1));
+                        new_rule.end =
+                            recurrence::RuleEnd::Count(old.saturating_sub(before).max(1));
                     }
                 }
                 insert_series(&mut tx, &current.organizer_id, &rest, None).await?
@@ -638,7 +643,10 @@ pub async fn reminders(db: &Db, id: &str) -> AppResult<Vec<u32>> {
     .await?;
     Ok(rows
         .iter()
-        .map(|r| r.get::<i64, _>("minutes_before").clamp(0, i64::from(u32::MAX)) as u32)
+        .map(|r| {
+            r.get::<i64, _>("minutes_before")
+                .clamp(0, i64::from(u32::MAX)) as u32
+        })
         .collect())
 }
 

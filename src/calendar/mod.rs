@@ -7,12 +7,13 @@
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod db;
-pub mod repeat;
-pub mod rsvp;
+pub mod feed;
 #[cfg(feature = "ssr")]
 pub mod ics;
 #[cfg(feature = "ssr")]
 pub mod recurrence;
+pub mod repeat;
+pub mod rsvp;
 #[cfg(feature = "ssr")]
 pub mod week;
 
@@ -88,7 +89,8 @@ pub enum PartStat {
 
 impl PartStat {
     /// The answers an attendee can give.
-    pub const ANSWERS: [PartStat; 3] = [PartStat::Accepted, PartStat::Tentative, PartStat::Declined];
+    pub const ANSWERS: [PartStat; 3] =
+        [PartStat::Accepted, PartStat::Tentative, PartStat::Declined];
 
     /// The database and form value (`needs-action`, `accepted`, ...).
     pub fn as_str(self) -> &'static str {
@@ -587,7 +589,14 @@ mod tests {
         };
         let none = repeat::RepeatFields::default();
         let ok = MeetingDraft::parse(
-            &form("Sync", "2026-11-23", "09:00", "30", "Europe/Moscow", "a@b.co, c@d.co a@b.co"),
+            &form(
+                "Sync",
+                "2026-11-23",
+                "09:00",
+                "30",
+                "Europe/Moscow",
+                "a@b.co, c@d.co a@b.co",
+            ),
             &none,
         )
         .unwrap();
@@ -595,7 +604,8 @@ mod tests {
         assert_eq!(ok.invitees.len(), 2);
         assert_eq!(ok.reminders, vec![10]);
         assert!(ok.rule.is_none());
-        let err = |t, d, h, m, z, i| MeetingDraft::parse(&form(t, d, h, m, z, i), &none).unwrap_err();
+        let err =
+            |t, d, h, m, z, i| MeetingDraft::parse(&form(t, d, h, m, z, i), &none).unwrap_err();
         assert_eq!(
             err("", "2026-11-23", "09:00", "30", "UTC", ""),
             Invalid::TitleEmpty
@@ -624,7 +634,12 @@ mod tests {
             repeat: "weekly".into(),
             ..Default::default()
         };
-        let series = MeetingDraft::parse(&form("x", "2026-11-23", "09:00", "30", "UTC", ""), &weekly).unwrap();
-        assert_eq!(series.rule.map(|r| r.to_rrule()).as_deref(), Some("FREQ=WEEKLY;BYDAY=MO"));
+        let series =
+            MeetingDraft::parse(&form("x", "2026-11-23", "09:00", "30", "UTC", ""), &weekly)
+                .unwrap();
+        assert_eq!(
+            series.rule.map(|r| r.to_rrule()).as_deref(),
+            Some("FREQ=WEEKLY;BYDAY=MO")
+        );
     }
 }

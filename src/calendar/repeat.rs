@@ -205,7 +205,11 @@ mod ssr {
             let date = start.date();
             let (freq, by_day, by_month_day) = match choice {
                 RepeatChoice::Daily => (Frequency::Daily, vec![], vec![]),
-                RepeatChoice::Weekdays => (Frequency::Weekly, WEEK[..5].iter().map(|d| every(*d)).collect(), vec![]),
+                RepeatChoice::Weekdays => (
+                    Frequency::Weekly,
+                    WEEK[..5].iter().map(|d| every(*d)).collect(),
+                    vec![],
+                ),
                 RepeatChoice::Weekly => {
                     let mut days: Vec<WeekdayNum> = self
                         .repeat_on
@@ -271,18 +275,28 @@ mod ssr {
             let plain_days: Option<Vec<u8>> = rule
                 .by_day
                 .iter()
-                .map(|d| d.nth.is_none().then(|| d.weekday.num_days_from_monday() as u8))
+                .map(|d| {
+                    d.nth
+                        .is_none()
+                        .then(|| d.weekday.num_days_from_monday() as u8)
+                })
                 .collect();
             let choice = match (rule.freq, rule.by_month.is_empty()) {
                 (_, false) => RepeatChoice::Custom,
-                (Frequency::Daily, true) if rule.by_day.is_empty() && rule.by_month_day.is_empty() => {
+                (Frequency::Daily, true)
+                    if rule.by_day.is_empty() && rule.by_month_day.is_empty() =>
+                {
                     RepeatChoice::Daily
                 }
-                (Frequency::Weekly, true) if rule.by_month_day.is_empty() => match plain_days.as_deref() {
-                    Some([0, 1, 2, 3, 4]) if rule.interval == 1 => RepeatChoice::Weekdays,
-                    Some(days) if !days.is_empty() || rule.by_day.is_empty() => RepeatChoice::Weekly,
-                    _ => RepeatChoice::Custom,
-                },
+                (Frequency::Weekly, true) if rule.by_month_day.is_empty() => {
+                    match plain_days.as_deref() {
+                        Some([0, 1, 2, 3, 4]) if rule.interval == 1 => RepeatChoice::Weekdays,
+                        Some(days) if !days.is_empty() || rule.by_day.is_empty() => {
+                            RepeatChoice::Weekly
+                        }
+                        _ => RepeatChoice::Custom,
+                    }
+                }
                 (Frequency::Monthly, true)
                     if rule.by_day.is_empty() && rule.by_month_day == [date.day() as i8] =>
                 {
@@ -298,7 +312,9 @@ mod ssr {
                 {
                     RepeatChoice::MonthlyNth
                 }
-                (Frequency::Yearly, true) if rule.by_day.is_empty() && rule.by_month_day.is_empty() => {
+                (Frequency::Yearly, true)
+                    if rule.by_day.is_empty() && rule.by_month_day.is_empty() =>
+                {
                     RepeatChoice::Yearly
                 }
                 _ => RepeatChoice::Custom,
@@ -382,7 +398,9 @@ mod ssr {
             RuleEnd::Until(ms) => {
                 let day = crate::zone::to_local(tz, ms).date_naive();
                 text.push_str(" · ");
-                text.push_str(&t.with_name(t.repeat_until_label, &day.format("%Y-%m-%d").to_string()));
+                text.push_str(
+                    &t.with_name(t.repeat_until_label, &day.format("%Y-%m-%d").to_string()),
+                );
             }
         }
         text
@@ -447,7 +465,12 @@ mod tests {
             let form = fields(choice.value());
             let rule = form.to_rule(at, tz).unwrap().unwrap();
             let back = RepeatFields::from_rule(Some(&rule), at, tz);
-            assert_eq!(back.repeat, choice.value(), "{choice:?} → {}", rule.to_rrule());
+            assert_eq!(
+                back.repeat,
+                choice.value(),
+                "{choice:?} → {}",
+                rule.to_rrule()
+            );
         }
         let nth = fields("monthly_nth").to_rule(at, tz).unwrap().unwrap();
         assert_eq!(nth.to_rrule(), "FREQ=MONTHLY;BYDAY=4TU");
@@ -469,10 +492,16 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(rule.freq, Frequency::Weekly);
-        assert_eq!(rule.to_rrule(), "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE,FR;COUNT=10");
+        assert_eq!(
+            rule.to_rrule(),
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE,FR;COUNT=10"
+        );
         let back = RepeatFields::from_rule(Some(&rule), start("2026-11-23 09:00"), Tz::UTC);
         assert_eq!(back.repeat_on, form.repeat_on);
-        assert_eq!((back.repeat_interval.as_str(), back.repeat_count.as_str()), ("2", "10"));
+        assert_eq!(
+            (back.repeat_interval.as_str(), back.repeat_count.as_str()),
+            ("2", "10")
+        );
     }
 
     #[test]
@@ -483,12 +512,18 @@ mod tests {
             repeat_until: "2026-12-31".into(),
             ..RepeatFields::default()
         };
-        let rule = form.to_rule(start("2026-11-23 09:00"), tz).unwrap().unwrap();
+        let rule = form
+            .to_rule(start("2026-11-23 09:00"), tz)
+            .unwrap()
+            .unwrap();
         let RuleEnd::Until(ms) = rule.end else {
             panic!("no UNTIL: {rule:?}")
         };
         let local = crate::zone::to_local(tz, ms);
-        assert_eq!(local.format("%Y-%m-%d %H:%M:%S").to_string(), "2026-12-31 23:59:59");
+        assert_eq!(
+            local.format("%Y-%m-%d %H:%M:%S").to_string(),
+            "2026-12-31 23:59:59"
+        );
         let back = RepeatFields::from_rule(Some(&rule), start("2026-11-23 09:00"), tz);
         assert_eq!(back.repeat_until, "2026-12-31");
     }
@@ -499,19 +534,31 @@ mod tests {
         let err = |f: RepeatFields| f.to_rule(at, Tz::UTC).unwrap_err();
         assert_eq!(err(fields("hourly")), Invalid::RepeatInvalid);
         assert_eq!(
-            err(RepeatFields { repeat_interval: "0".into(), ..fields("daily") }),
+            err(RepeatFields {
+                repeat_interval: "0".into(),
+                ..fields("daily")
+            }),
             Invalid::RepeatInvalid
         );
         assert_eq!(
-            err(RepeatFields { repeat_count: "1001".into(), ..fields("daily") }),
+            err(RepeatFields {
+                repeat_count: "1001".into(),
+                ..fields("daily")
+            }),
             Invalid::RepeatCountOutOfRange
         );
         assert_eq!(
-            err(RepeatFields { repeat_until: "2026-11-01".into(), ..fields("daily") }),
+            err(RepeatFields {
+                repeat_until: "2026-11-01".into(),
+                ..fields("daily")
+            }),
             Invalid::RepeatUntilInvalid
         );
         assert_eq!(
-            err(RepeatFields { repeat_until: "31.12.2026".into(), ..fields("daily") }),
+            err(RepeatFields {
+                repeat_until: "31.12.2026".into(),
+                ..fields("daily")
+            }),
             Invalid::RepeatUntilInvalid
         );
         assert_eq!(
@@ -523,7 +570,10 @@ mod tests {
             Invalid::RepeatInvalid
         );
         assert_eq!(
-            err(RepeatFields { rrule: "FREQ=SECONDLY".into(), ..fields("custom") }),
+            err(RepeatFields {
+                rrule: "FREQ=SECONDLY".into(),
+                ..fields("custom")
+            }),
             Invalid::RepeatInvalid
         );
         assert_eq!(fields("").to_rule(at, Tz::UTC), Ok(None));
@@ -535,6 +585,9 @@ mod tests {
         assert_eq!(parse_reminders(""), Ok(vec![]));
         assert_eq!(parse_reminders("ten"), Err(Invalid::RemindersInvalid));
         assert_eq!(parse_reminders("50000"), Err(Invalid::RemindersInvalid));
-        assert_eq!(parse_reminders("1 2 3 4 5 6"), Err(Invalid::RemindersInvalid));
+        assert_eq!(
+            parse_reminders("1 2 3 4 5 6"),
+            Err(Invalid::RemindersInvalid)
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! that causes it and how to fix it.
 
 use crate::auth::session::{AuthSettings, Secret};
+use crate::mail::{MailSettings, Mailbox, SmtpSettings, SmtpUrl};
 use crate::meeting::MeetingSettings;
 use anyhow::{bail, Context as _};
 use serde::Deserialize;
@@ -29,6 +30,9 @@ pub struct Config {
     pub public_url: Option<String>,
     pub auth: AuthSettings,
     pub meeting: MeetingSettings,
+    /// SMTP server and sender (`CONVENE_SMTP_URL`, `CONVENE_MAIL_FROM`);
+    /// mail is off when `CONVENE_SMTP_URL` is not set.
+    pub mail: MailSettings,
 }
 
 /// The file format of `Leptos.toml`; every field optional.
@@ -242,6 +246,11 @@ impl Config {
             bail!("meeting.peer_timeout_ms must be larger than meeting.ping_interval_ms");
         }
 
+        let mail = mail_settings(
+            env("CONVENE_SMTP_URL").as_deref(),
+            env("CONVENE_MAIL_FROM").as_deref(),
+        )?;
+
         Ok(Config {
             site_addr,
             site_root,
@@ -252,6 +261,7 @@ impl Config {
             public_url,
             auth,
             meeting,
+            mail,
         })
     }
 
@@ -285,6 +295,49 @@ fn validate_public_url(url: &str) -> anyhow::Result<String> {
         );
     }
     Ok(url.to_owned())
+}
+
+/// Mail settings from `CONVENE_SMTP_URL` and `CONVENE_MAIL_FROM`.
+///
+/// `CONVENE_SMTP_URL` is `smtp://user:password@host:587` (STARTTLS
+/// required), `smtps://user:password@host:465` (TLS from the start), or
+/// `smtp://host:port?tls=none` (no encryption: a relay on the same machine
+/// or network); `?tls=opportunistic` uses STARTTLS only when offered. An
+/// `@`, `/`, `?` or `:` may stay as it is inside the password; a `%` must be
+/// written `%25`. `CONVENE_MAIL_FROM` (`Name <address>` or `address`) is
+/// required with it. Neither set: mail is off (kept in `mail_outbox`).
+fn mail_settings(smtp_url: Option<&str>, mail_from: Option<&str>) -> anyhow::Result<MailSettings> {
+    let from = mail_from
+        .map(|from| {
+            from.trim().parse::<Mailbox>().map_err(|_| {
+                anyhow::anyhow!(
+                    "CONVENE_MAIL_FROM={from:?} is not an email address: write \
+                     `Convene <no-reply@example.com>` or just `no-reply@example.com`, an \
+                     address your SMTP server lets you send from (in a shell, quote the value: \
+                     < and > are redirections there)"
+                )
+            })
+        })
+        .transpose()?;
+    let Some(url) = smtp_url else {
+        return Ok(MailSettings::default());
+    };
+    let url = SmtpUrl::parse(url).map_err(|error| {
+        anyhow::anyhow!(
+            "CONVENE_SMTP_URL {error}. Ask your mail provider for its SMTP host, port and \
+             login, or leave CONVENE_SMTP_URL unset to turn mail off"
+        )
+    })?;
+    let Some(from) = from else {
+        bail!(
+            "CONVENE_MAIL_FROM is not set: mail sent through CONVENE_SMTP_URL needs a sender, \
+             e.g. CONVENE_MAIL_FROM=\"Convene <no-reply@example.com>\" (an address your SMTP \
+             server lets you send from)"
+        );
+    };
+    Ok(MailSettings {
+        smtp: Some(SmtpSettings { url, from }),
+    })
 }
 
 /// Reads `<data_dir>/secret.key`, creating it with 32 random bytes (hex) on
@@ -336,6 +389,43 @@ mod tests {
         assert!(validate_public_url("https://meet.example.com/").is_err());
         assert!(validate_public_url("meet.example.com").is_err());
         assert!(validate_public_url("https://meet.example.com/app").is_err());
+    }
+
+    #[test]
+    fn mail_is_off_without_smtp_url_and_needs_a_sender_with_it() {
+        assert!(mail_settings(None, None).unwrap().smtp.is_none());
+        let mail = mail_settings(
+            Some("smtp://me@example.com:pa/ss@smtp.example.com:587"),
+            Some("Convene <no-reply@example.com>"),
+        )
+        .unwrap();
+        let smtp = mail.smtp.unwrap();
+        assert_eq!(smtp.url.host(), "smtp.example.com");
+        assert_eq!(smtp.from.email.to_string(), "no-reply@example.com");
+        let missing = mail_settings(Some("smtp://smtp.example.com"), None).unwrap_err();
+        assert!(missing
+            .to_string()
+            .starts_with("CONVENE_MAIL_FROM is not set"));
+    }
+
+    #[test]
+    fn smtp_url_mistakes_name_the_variable_and_the_fix() {
+        let from = Some("no-reply@example.com");
+        let https = mail_settings(Some("https://smtp.example.com"), from).unwrap_err();
+        assert!(https
+            .to_string()
+            .contains("CONVENE_SMTP_URL starts with https://"));
+        assert!(https
+            .to_string()
+            .contains("smtp://user:password@smtp.example.com:587"));
+        let bare = mail_settings(Some("smtp.example.com:587"), from).unwrap_err();
+        assert!(bare.to_string().contains("CONVENE_SMTP_URL has no scheme"));
+        let secret = mail_settings(Some("smtp://u:hunter2@host:port"), from).unwrap_err();
+        assert!(!format!("{secret:#}").contains("hunter2"));
+        let bad_from = mail_settings(None, Some("Convene no-reply")).unwrap_err();
+        assert!(bad_from
+            .to_string()
+            .starts_with("CONVENE_MAIL_FROM=\"Convene no-reply\""));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod telemetry;
 use crate::app::{shell, App};
 use crate::auth::session::{authenticate, AuthLayerState, TokenKeys};
 use crate::db::Db;
+use crate::jobs::{JobHandler, Jobs, Worker, WorkerOptions};
 use crate::meeting::hub::HubHandle;
 use crate::meeting::MeetingSettings;
 use anyhow::Context as _;
@@ -31,6 +32,9 @@ pub struct ServerState {
     pub keys: TokenKeys,
     pub hub: HubHandle,
     pub meeting: MeetingSettings,
+    pub mailer: crate::mail::Mailer,
+    pub jobs: Jobs,
+    pub origin: crate::calendar::feed::PublicOrigin,
 }
 
 /// A server that is listening.
@@ -83,7 +87,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         keys: keys.clone(),
         hub,
         meeting: config.meeting.clone(),
+        mailer: crate::mail::Mailer::new(&config.mail, db.clone())?,
+        jobs: Jobs::new(db.clone()),
+        origin: crate::calendar::feed::PublicOrigin(config.public_url.clone()),
     };
+    let jobs = state.jobs.clone();
+    state.mailer.spawn_connection_check();
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.site_addr)
         .await
@@ -101,9 +110,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
     });
+    let worker = Worker::spawn(&jobs, job_handlers(&db), WorkerOptions::default());
     let (shutdown, on_shutdown) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(
+        let served = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
@@ -111,13 +121,23 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             let _ = on_shutdown.await;
         })
         .await
-        .context("HTTP server")
+        .context("HTTP server");
+        // Running jobs get the worker's grace period; the rest run again
+        // when their lease expires.
+        worker.shutdown().await;
+        served
     });
     Ok(Running {
         addr,
         task,
         shutdown,
     })
+}
+
+/// The background job handlers: each feature's kinds (reminders, mail,
+/// push) are registered here. Jobs of a kind with no handler fail.
+fn job_handlers(_db: &Db) -> Vec<std::sync::Arc<dyn JobHandler>> {
+    Vec::new()
 }
 
 fn router(state: ServerState) -> Router {
@@ -129,6 +149,9 @@ fn router(state: ServerState) -> Router {
             provide_context(state.keys.clone());
             provide_context(state.hub.clone());
             provide_context(state.meeting.clone());
+            provide_context(state.mailer.clone());
+            provide_context(state.jobs.clone());
+            provide_context(state.origin.clone());
         }
     };
     let auth_state = AuthLayerState {
@@ -140,6 +163,8 @@ fn router(state: ServerState) -> Router {
         .route("/ready", get(ready))
         .route("/lang/{code}", get(context::switch_language))
         .route("/ws/meeting/{room}", get(crate::meeting::ws::upgrade))
+        .route("/ics/meetings/{file}", get(crate::calendar::feed::download))
+        .route("/ics/feed/{file}", get(crate::calendar::feed::feed))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
