@@ -5,6 +5,11 @@
 //! tests are quick; each waits with a deadline instead of fixed sleeps
 //! where it can.
 
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::TestDatabase;
 use convene::db::{connect, now_ms, Db};
 use convene::jobs::{
     claim_due, deliver_once, enqueue, find_job, handler_fn, mark_delivered, Backoff, ClaimedJob,
@@ -14,88 +19,21 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tempfile::TempDir;
 
 /// How long a test waits for something that should happen.
 const PATIENCE: Duration = Duration::from_secs(15);
 
-/// A fresh, migrated database; a PostgreSQL one is dropped with it.
-struct TestDb {
-    url: String,
-    postgres: Option<(String, String)>,
-    _dir: TempDir,
-}
+/// A fresh database; a PostgreSQL one is dropped with it.
+struct TestDb(TestDatabase);
 
 impl TestDb {
     async fn new() -> TestDb {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let (url, postgres) = match std::env::var("TEST_DATABASE_URL") {
-            Ok(admin_url) if !admin_url.trim().is_empty() => {
-                use sqlx::Connection as _;
-                let name = format!("convene_jobs_{}", convene::db::new_id().replace('-', ""));
-                let mut conn = sqlx::PgConnection::connect(&admin_url)
-                    .await
-                    .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is not reachable: {e}"));
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create the test database");
-                (with_database(&admin_url, &name), Some((admin_url, name)))
-            }
-            _ => (format!("sqlite://{}/jobs.db", dir.path().display()), None),
-        };
-        TestDb {
-            url,
-            postgres,
-            _dir: dir,
-        }
+        TestDb(TestDatabase::new("jobs").await)
     }
 
     /// A new pool on the database, as a server process would open it.
     async fn pool(&self) -> Db {
-        connect(&self.url).await.expect("open the test database")
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let Some((admin_url, name)) = self.postgres.take() else {
-            return;
-        };
-        // Drop runs inside the test's runtime: clean up on a thread with
-        // its own.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("clean-up runtime");
-            runtime.block_on(async {
-                use sqlx::Connection as _;
-                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut conn)
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-/// `admin_url` with its database name replaced by `name`.
-fn with_database(admin_url: &str, name: &str) -> String {
-    let (base, query) = match admin_url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (admin_url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[scheme_end..].find('/') {
-        Some(slash) => &base[..scheme_end + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{server}/{name}?{query}"),
-        None => format!("{server}/{name}"),
+        connect(&self.0.url).await.expect("open the test database")
     }
 }
 

@@ -473,6 +473,15 @@ pub(super) fn answer_label(t: &'static crate::i18n::Strings, answer: PartStat) -
     }
 }
 
+/// An answer as its button says it ("Yes", "Maybe", "No").
+pub(super) fn answer_choice(t: &'static crate::i18n::Strings, answer: PartStat) -> &'static str {
+    match answer {
+        PartStat::Accepted => t.rsvp_yes,
+        PartStat::Tentative => t.rsvp_maybe,
+        PartStat::Declined | PartStat::NeedsAction => t.rsvp_no,
+    }
+}
+
 /// Yes / maybe / no for an invited member.
 #[component]
 fn AnswerButtons(
@@ -499,11 +508,7 @@ fn AnswerButtons(
                 {PartStat::ANSWERS
                     .into_iter()
                     .map(|a| {
-                        let text = match a {
-                            PartStat::Accepted => t.rsvp_yes,
-                            PartStat::Tentative => t.rsvp_maybe,
-                            _ => t.rsvp_no,
-                        };
+                        let text = answer_choice(t, a);
                         view! {
                             <button type="submit" name="answer" value=a.as_str()
                                 class:ghost=a != current aria-pressed=(a == current).to_string()>

@@ -98,7 +98,7 @@ fn placeholders(first: usize, n: usize) -> String {
 }
 
 /// Fills in the EXDATEs and overrides of `rows`, two queries in all.
-async fn load_exceptions(db: &Db, rows: &mut [SeriesRow]) -> AppResult<()> {
+async fn load_exceptions(conn: &mut sqlx::AnyConnection, rows: &mut [SeriesRow]) -> AppResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -115,7 +115,7 @@ async fn load_exceptions(db: &Db, rows: &mut [SeriesRow]) -> AppResult<()> {
     for row in rows.iter() {
         query = query.bind(row.id.clone());
     }
-    for r in query.fetch_all(db).await? {
+    for r in query.fetch_all(&mut *conn).await? {
         if let Some(i) = index.get(&r.get::<String, _>("meeting_id")) {
             rows[*i].exdates.push(r.get("original_start_ms"));
         }
@@ -128,7 +128,7 @@ async fn load_exceptions(db: &Db, rows: &mut [SeriesRow]) -> AppResult<()> {
     for row in rows.iter() {
         query = query.bind(row.id.clone());
     }
-    for r in query.fetch_all(db).await? {
+    for r in query.fetch_all(&mut *conn).await? {
         if let Some(i) = index.get(&r.get::<String, _>("meeting_id")) {
             rows[*i].overrides.push(Override {
                 recurrence_id_ms: r.get("original_start_ms"),
@@ -143,12 +143,21 @@ async fn load_exceptions(db: &Db, rows: &mut [SeriesRow]) -> AppResult<()> {
 
 /// One series by id, with its exceptions.
 pub async fn series(db: &Db, id: &str) -> AppResult<Option<SeriesRow>> {
+    series_on(&mut *db.acquire().await?, id).await
+}
+
+/// [`series`] on one connection (or inside a transaction).
+async fn series_on(conn: &mut sqlx::AnyConnection, id: &str) -> AppResult<Option<SeriesRow>> {
     let sql = format!("SELECT {SERIES_COLUMNS} FROM meetings m WHERE m.id = $1");
-    let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(db).await? else {
+    let Some(row) = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
         return Ok(None);
     };
     let mut rows = vec![series_from_row(&row)];
-    load_exceptions(db, &mut rows).await?;
+    load_exceptions(conn, &mut rows).await?;
     Ok(rows.pop())
 }
 
@@ -182,7 +191,34 @@ async fn candidates(
         .fetch_all(db)
         .await?;
     let mut rows: Vec<SeriesRow> = rows.iter().map(series_from_row).collect();
-    load_exceptions(db, &mut rows).await?;
+    load_exceptions(&mut *db.acquire().await?, &mut rows).await?;
+    Ok(rows)
+}
+
+/// Every series a feed shows: those `user_id` organizes or `email` is
+/// invited to (declined invitations left out) that end after `since_ms`
+/// or never end, with their exceptions, in three queries.
+pub async fn feed_series(
+    db: &Db,
+    user_id: &str,
+    email: &str,
+    since_ms: i64,
+) -> AppResult<Vec<SeriesRow>> {
+    let sql = format!(
+        "SELECT {SERIES_COLUMNS} FROM meetings m \
+         WHERE (m.last_ends_at IS NULL OR m.last_ends_at > $1) \
+           AND (m.organizer_id = $2 OR m.id IN \
+                (SELECT meeting_id FROM meeting_invitees WHERE email = $3 AND partstat <> 'declined')) \
+         ORDER BY m.starts_at, m.id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(since_ms)
+        .bind(user_id)
+        .bind(email)
+        .fetch_all(db)
+        .await?;
+    let mut rows: Vec<SeriesRow> = rows.iter().map(series_from_row).collect();
+    load_exceptions(&mut *db.acquire().await?, &mut rows).await?;
     Ok(rows)
 }
 
@@ -212,12 +248,6 @@ pub async fn occurrences_between(
     }
     placed.sort_by(|a, b| (a.starts_at_ms, &a.id).cmp(&(b.starts_at_ms, &b.id)));
     Ok(placed)
-}
-
-/// The end of the series' last occurrence for `last_ends_at` (NULL: never
-/// ends).
-fn last_end(series: &Series<'_>) -> Option<i64> {
-    recurrence::last_end_ms(series)
 }
 
 /// Inserts a meeting (or series) with a fresh room, its invitees and
@@ -255,9 +285,9 @@ async fn insert_series(
     .bind(&draft.description)
     .bind(draft.starts_at_ms)
     .bind(draft.ends_at_ms)
-    .bind(&draft.time_zone)
+    .bind(draft.time_zone.name())
     .bind(draft.rule.as_ref().map(Rule::to_rrule))
-    .bind(last_end(&draft.series()))
+    .bind(recurrence::last_end_ms(&draft.series()))
     .bind(&uid)
     .bind(now)
     .execute(&mut **tx)
@@ -338,7 +368,7 @@ async fn update_series(
 ) -> AppResult<()> {
     let rrule = draft.rule.as_ref().map(Rule::to_rrule);
     let reshaped = current.starts_at_ms != draft.starts_at_ms
-        || current.time_zone != draft.time_zone
+        || current.time_zone != draft.time_zone.name()
         || current.rule.as_ref().map(Rule::to_rrule) != rrule;
     let (exdates, overrides) = if reshaped {
         for table in ["meeting_exdates", "meeting_overrides"] {
@@ -365,9 +395,9 @@ async fn update_series(
     .bind(&draft.description)
     .bind(draft.starts_at_ms)
     .bind(draft.ends_at_ms)
-    .bind(&draft.time_zone)
+    .bind(draft.time_zone.name())
     .bind(rrule)
-    .bind(last_end(&series))
+    .bind(recurrence::last_end_ms(&series))
     .bind(now_ms())
     .bind(&current.id)
     .execute(&mut **tx)
@@ -379,34 +409,11 @@ async fn update_series(
 
 /// Recomputes `last_ends_at` and bumps SEQUENCE after exceptions changed.
 async fn touch(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> AppResult<()> {
-    let sql = format!("SELECT {SERIES_COLUMNS} FROM meetings m WHERE m.id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_one(&mut **tx).await?;
-    let mut current = series_from_row(&row);
-    for r in sqlx::query("SELECT original_start_ms FROM meeting_exdates WHERE meeting_id = $1")
-        .bind(id)
-        .fetch_all(&mut **tx)
-        .await?
-    {
-        current.exdates.push(r.get("original_start_ms"));
-    }
-    for r in sqlx::query(
-        "SELECT original_start_ms, starts_at, ends_at, title FROM meeting_overrides WHERE meeting_id = $1",
-    )
-    .bind(id)
-    .fetch_all(&mut **tx)
-    .await?
-    {
-        current.overrides.push(Override {
-            recurrence_id_ms: r.get("original_start_ms"),
-            starts_at_ms: r.get("starts_at"),
-            ends_at_ms: r.get("ends_at"),
-            title: r.get("title"),
-        });
-    }
+    let current = series_on(tx, id).await?.ok_or(AppError::NotFound)?;
     sqlx::query(
         "UPDATE meetings SET last_ends_at = $1, updated_at = $2, sequence = sequence + 1 WHERE id = $3",
     )
-    .bind(last_end(&current.series()))
+    .bind(recurrence::last_end_ms(&current.series()))
     .bind(now_ms())
     .bind(id)
     .execute(&mut **tx)

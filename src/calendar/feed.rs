@@ -159,12 +159,7 @@ mod ssr {
             .map(|a| Attendee {
                 email: a.email,
                 name: a.name,
-                partstat: match a.partstat {
-                    crate::calendar::PartStat::NeedsAction => ics::PartStat::NeedsAction,
-                    crate::calendar::PartStat::Accepted => ics::PartStat::Accepted,
-                    crate::calendar::PartStat::Tentative => ics::PartStat::Tentative,
-                    crate::calendar::PartStat::Declined => ics::PartStat::Declined,
-                },
+                partstat: a.partstat,
             })
             .collect();
         let series = row.series();
@@ -269,23 +264,11 @@ mod ssr {
             let email: String = owner.get("email");
             let name: String = owner.get("display_name");
             let since = now_ms() - 90 * 24 * 3600 * 1000;
-            let ids = sqlx::query(
-                "SELECT id FROM meetings WHERE (last_ends_at IS NULL OR last_ends_at > $1) \
-                   AND (organizer_id = $2 OR id IN \
-                        (SELECT meeting_id FROM meeting_invitees WHERE email = $3 AND partstat <> 'declined')) \
-                 ORDER BY starts_at, id",
-            )
-            .bind(since)
-            .bind(&user_id)
-            .bind(&email)
-            .fetch_all(&db)
-            .await?;
             let origin = origin.0.as_deref().unwrap_or_default();
-            let mut events = Vec::with_capacity(ids.len());
-            for id in ids {
-                if let Some(row) = db::series(&db, &id.get::<String, _>("id")).await? {
-                    events.push(ics_event(&db, &row, origin).await?);
-                }
+            let rows = db::feed_series(&db, &user_id, &email, since).await?;
+            let mut events = Vec::with_capacity(rows.len());
+            for row in &rows {
+                events.push(ics_event(&db, row, origin).await?);
             }
             Ok(Some(ics::calendar(&events, None, &format!("Convene — {name}"))))
         }

@@ -22,42 +22,7 @@ use chrono_tz::{OffsetComponents, OffsetName, Tz};
 use icalendar::parser::{Component, Property};
 use std::collections::BTreeMap;
 
-/// An attendee's answer (PARTSTAT, RFC 5545 §3.2.12).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PartStat {
-    NeedsAction,
-    Accepted,
-    Tentative,
-    Declined,
-}
-
-impl PartStat {
-    /// The PARTSTAT parameter value (`NEEDS-ACTION`, `ACCEPTED`, ...).
-    pub fn as_ical(self) -> &'static str {
-        match self {
-            PartStat::NeedsAction => "NEEDS-ACTION",
-            PartStat::Accepted => "ACCEPTED",
-            PartStat::Tentative => "TENTATIVE",
-            PartStat::Declined => "DECLINED",
-        }
-    }
-
-    /// Reads a PARTSTAT value, case-insensitively. Values Convene does not
-    /// track (`DELEGATED`, `COMPLETED`, `IN-PROCESS`, extensions) read as
-    /// [`PartStat::NeedsAction`], the RFC 5545 default.
-    pub fn from_ical(value: &str) -> PartStat {
-        let value = value.trim();
-        if value.eq_ignore_ascii_case("ACCEPTED") {
-            PartStat::Accepted
-        } else if value.eq_ignore_ascii_case("TENTATIVE") {
-            PartStat::Tentative
-        } else if value.eq_ignore_ascii_case("DECLINED") {
-            PartStat::Declined
-        } else {
-            PartStat::NeedsAction
-        }
-    }
-}
+pub use super::PartStat;
 
 /// ATTENDEE.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -112,6 +112,23 @@ impl PartStat {
             _ => None,
         }
     }
+
+    /// The PARTSTAT parameter value (`NEEDS-ACTION`, `ACCEPTED`, ...).
+    pub fn as_ical(self) -> &'static str {
+        match self {
+            PartStat::NeedsAction => "NEEDS-ACTION",
+            PartStat::Accepted => "ACCEPTED",
+            PartStat::Tentative => "TENTATIVE",
+            PartStat::Declined => "DECLINED",
+        }
+    }
+
+    /// Reads a PARTSTAT value. Values Convene does not track (`DELEGATED`,
+    /// `COMPLETED`, `IN-PROCESS`, extensions) read as
+    /// [`PartStat::NeedsAction`], the RFC 5545 default.
+    pub fn from_ical(value: &str) -> PartStat {
+        PartStat::parse(value).unwrap_or_default()
+    }
 }
 
 /// Which occurrences of a series an edit or delete applies to.
@@ -307,8 +324,8 @@ pub struct MeetingDraft {
     pub starts_at_ms: i64,
     /// Unix ms (UTC), after `starts_at_ms`.
     pub ends_at_ms: i64,
-    /// IANA zone name.
-    pub time_zone: String,
+    /// The zone the series is expanded in (stored by its IANA name).
+    pub time_zone: chrono_tz::Tz,
     pub invitees: Vec<crate::auth::Email>,
     /// `None`: a single meeting.
     pub rule: Option<recurrence::Rule>,
@@ -376,7 +393,7 @@ impl MeetingDraft {
             start_local,
             starts_at_ms,
             ends_at_ms: starts_at_ms + duration * 60_000,
-            time_zone: tz.name().to_owned(),
+            time_zone: tz,
             invitees: emails,
             rule,
             reminders,
@@ -386,7 +403,7 @@ impl MeetingDraft {
     /// The series these fields describe (no exceptions yet).
     pub fn series(&self) -> recurrence::Series<'_> {
         recurrence::Series {
-            tz: zone::parse(&self.time_zone).unwrap_or(chrono_tz::Tz::UTC),
+            tz: self.time_zone,
             start_local: self.start_local,
             duration_ms: self.ends_at_ms - self.starts_at_ms,
             rule: self.rule.as_ref(),

@@ -166,11 +166,7 @@ pub fn RsvpPage() -> impl IntoView {
                             let choices = PartStat::ANSWERS
                                 .into_iter()
                                 .map(|a| {
-                                    let text = match a {
-                                        PartStat::Accepted => t.rsvp_yes,
-                                        PartStat::Tentative => t.rsvp_maybe,
-                                        _ => t.rsvp_no,
-                                    };
+                                    let text = super::components::answer_choice(t, a);
                                     let current = a == rsvp.answer;
                                     view! {
                                         <A href=format!("/rsvp/{token}?answer={}", a.as_str())

@@ -39,9 +39,79 @@ pub struct TestApp {
     _dir: TempDir,
 }
 
+/// A PostgreSQL database made for one test, dropped with this value.
 struct PostgresDb {
     admin_url: String,
     name: String,
+}
+
+impl PostgresDb {
+    /// `convene_<prefix>_<random hex>` on the server of `admin_url`.
+    async fn create(admin_url: &str, prefix: &str) -> PostgresDb {
+        let name = format!("convene_{prefix}_{}", random_hex());
+        create_postgres_database(admin_url, &name).await;
+        PostgresDb {
+            admin_url: admin_url.to_owned(),
+            name,
+        }
+    }
+
+    fn url(&self) -> String {
+        with_database(&self.admin_url, &self.name)
+    }
+}
+
+impl Drop for PostgresDb {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop is synchronous and may run inside the test's runtime: do
+        // the async clean-up on a thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("clean-up runtime");
+            runtime.block_on(async {
+                use sqlx::Connection as _;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A database for tests that use the library without a server: an SQLite
+/// file in a temporary folder, or a fresh PostgreSQL database when
+/// `TEST_DATABASE_URL` is set (dropped with this value).
+pub struct TestDatabase {
+    pub url: String,
+    _postgres: Option<PostgresDb>,
+    _dir: TempDir,
+}
+
+impl TestDatabase {
+    pub async fn new(prefix: &str) -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let (url, postgres) = match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.trim().is_empty() => {
+                let db = PostgresDb::create(&admin_url, prefix).await;
+                (db.url(), Some(db))
+            }
+            _ => (
+                format!("sqlite://{}/{prefix}.db", dir.path().display()),
+                None,
+            ),
+        };
+        TestDatabase {
+            url,
+            _postgres: postgres,
+            _dir: dir,
+        }
+    }
 }
 
 /// The runtime every test server runs on: multi-threaded like the
@@ -87,10 +157,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary data folder");
     let (database_url, postgres) = match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.trim().is_empty() => {
-            let name = format!("convene_test_{}", random_hex());
-            create_postgres_database(&admin_url, &name).await;
-            let url = with_database(&admin_url, &name);
-            (Some(url), Some(PostgresDb { admin_url, name }))
+            let db = PostgresDb::create(&admin_url, "test").await;
+            (Some(db.url()), Some(db))
         }
         _ => (None, None),
     };
@@ -125,28 +193,7 @@ impl Drop for TestApp {
         if let Some(task) = self.task.take() {
             task.abort();
         }
-        if let Some(pg) = self.postgres.take() {
-            // Drop is synchronous and may run inside the test's runtime:
-            // do the async clean-up on a thread with its own runtime.
-            let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("clean-up runtime");
-                runtime.block_on(async {
-                    use sqlx::Connection as _;
-                    if let Ok(mut conn) = sqlx::PgConnection::connect(&pg.admin_url).await {
-                        let _ = sqlx::query(&format!(
-                            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                            pg.name
-                        ))
-                        .execute(&mut conn)
-                        .await;
-                    }
-                });
-            })
-            .join();
-        }
+        // The PostgreSQL database (if any) is dropped with `postgres`.
     }
 }
 
