@@ -5,6 +5,7 @@ use crate::auth::{Login, Logout, Register, User};
 use crate::calendar::components::{CalendarPage, MeetingPage};
 use crate::i18n::{provide_locale, use_strings, Locale};
 use crate::meeting::components::RoomPage;
+use crate::notify::bell::Bell;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
@@ -104,6 +105,8 @@ pub fn App() -> impl IntoView {
         register,
         logout,
     });
+    crate::notify::bell::provide_unread();
+    crate::calendar::mail_note::provide_mail_status();
     let t = use_strings();
 
     view! {
@@ -120,6 +123,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/calendar") view=CalendarPage ssr=SsrMode::Async/>
                     <Route path=path!("/calendar/:id") view=MeetingPage ssr=SsrMode::Async/>
                     <Route path=path!("/rsvp/:token") view=crate::calendar::rsvp::RsvpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications") view=crate::notify::bell::NotificationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=crate::settings::SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/m/:room") view=RoomPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
@@ -153,6 +158,8 @@ fn Header() -> impl IntoView {
         auth.user.get().map(|user| match user {
             Ok(Some(user)) => view! {
                 <A href="/calendar">{t.nav_calendar}</A>
+                <A href="/settings">{t.nav_settings}</A>
+                <Bell/>
                 <span class="who" title=t.signed_in_as>{user.display_name}</span>
                 <ActionForm action=auth.logout attr:class="inline">
                     <button type="submit" class="link">{t.nav_sign_out}</button>

@@ -43,6 +43,11 @@ pub enum Invalid {
     IcsUnreadable,
     /// An iCalendar file without a usable VEVENT.
     IcsNoEvents,
+    /// The optional second time zone is not an IANA zone.
+    SecondTimeZoneUnknown,
+    /// A web push subscription that is not an `https://` push service
+    /// with a P-256 key and a 16-byte secret (RFC 8291).
+    PushSubscription,
 }
 
 impl Invalid {
@@ -65,6 +70,8 @@ impl Invalid {
             Invalid::RepeatUntilInvalid => "repeat_until",
             Invalid::RemindersInvalid => "reminders",
             Invalid::IcsUnreadable | Invalid::IcsNoEvents => "file",
+            Invalid::SecondTimeZoneUnknown => "second_time_zone",
+            Invalid::PushSubscription => "endpoint",
         }
     }
 }

@@ -9,6 +9,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod api;
 pub mod app;
 pub mod auth;
 pub mod calendar;
@@ -17,6 +18,8 @@ pub mod error;
 pub mod forms;
 pub mod i18n;
 pub mod meeting;
+pub mod notify;
+pub mod settings;
 
 #[cfg(feature = "ssr")]
 pub mod db;

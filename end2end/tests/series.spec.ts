@@ -6,12 +6,15 @@ function events(page: Page, title: string) {
   return page.getByTestId('event').filter({ hasText: title });
 }
 
+/** One hour on the week grid, px (HOUR_PX in calendar/views.rs). */
+const HOUR_PX = 48;
+
 async function nextWeek(page: Page) {
   await page.getByRole('link', { name: 'Next week' }).click();
   await waitForHydration(page);
 }
 
-test('a weekly meeting repeats, one occurrence moves, and the attendee answer reaches the organizer', async ({
+test('a weekly meeting repeats, one occurrence moves by drag, and the attendee answer reaches the organizer', async ({
   browser,
 }) => {
   test.setTimeout(120_000);
@@ -22,6 +25,8 @@ test('a weekly meeting repeats, one occurrence moves, and the attendee answer re
 
   const context = await newPerson(browser);
   const page = await context.newPage();
+  // Tall enough that 10:00 to 15:00 fits on the grid for the drag.
+  await page.setViewportSize({ width: 1280, height: 1000 });
   logProblems(page, 'organizer');
   await signUp(page, 'Maria');
 
@@ -47,16 +52,20 @@ test('a weekly meeting repeats, one occurrence moves, and the attendee answer re
   await nextWeek(page);
   await expect(events(page, title)).toHaveCount(1);
 
-  // Move next week's occurrence to 15:00, and only that one.
+  // Move next week's occurrence to 15:00 by dragging it five hours down on
+  // the week grid, and only that one.
   await open(page, new URL(nextWeekUrl).pathname + new URL(nextWeekUrl).search);
-  await events(page, title).getByRole('link').click();
-  await expect(page).toHaveURL(/occurrence=\d+/);
-  await waitForHydration(page);
-  const edit = page.getByRole('region', { name: 'Edit meeting' });
-  await expect(edit.getByRole('radio', { name: 'This meeting only' })).toBeChecked();
-  await edit.getByLabel('Start time').fill('15:00');
-  await edit.getByRole('button', { name: 'Save changes' }).click();
-  await expect(edit.getByRole('status').filter({ hasText: en.meetingSaved })).toBeVisible();
+  const occurrence = events(page, title);
+  await occurrence.scrollIntoViewIfNeeded();
+  const from = await occurrence.boundingBox();
+  expect(from).not.toBeNull();
+  const x = from!.x + from!.width / 2;
+  await page.mouse.move(x, from!.y + 8);
+  await page.mouse.down();
+  await page.mouse.move(x, from!.y + 8 + 5 * HOUR_PX, { steps: 10 });
+  await page.mouse.up();
+  await expect(page.getByTestId('moved')).toBeVisible();
+  await expect(occurrence).toContainText('15:00');
   await open(page, new URL(nextWeekUrl).pathname + new URL(nextWeekUrl).search);
   await expect(events(page, title)).toContainText('15:00');
   await nextWeek(page);

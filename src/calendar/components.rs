@@ -1,32 +1,100 @@
-//! The calendar page (a week grid and the scheduling form) and the page of
-//! one meeting (details, link, edit, delete).
+//! The calendar page (month, week, day and agenda views, and the
+//! scheduling form) and the page of one meeting (details, link, edit,
+//! delete).
 
+use super::free_busy::FreeBusy;
+use super::grid::{GridSignals, MoveNotice, Pick, TimeGrid};
+use super::lists::{AgendaList, MonthGrid};
+use super::mail_note::MailOffNote;
 use super::repeat::{RepeatChoice, RepeatFields};
+use super::views::{calendar_href, CalendarView, ViewBody, ViewKind};
 use super::{
     AnswerInvitation, CreateMeeting, DeleteMeeting, EditScope, MeetingDetails, PartStat,
-    ScheduledMeeting, UpdateMeeting, WeekEvent, WeekView, COMMON_ZONES, DURATIONS_MIN,
+    ScheduledMeeting, UpdateMeeting, COMMON_ZONES, DURATIONS_MIN,
 };
 use crate::error::AppError;
 use crate::forms::{action_error, invalid_field, FieldError, FormAlert};
 use crate::i18n::use_strings;
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::NavigateOptions;
 
-/// Height of one hour on the week grid, px (the CSS uses the same).
-const HOUR_PX: u32 = 48;
+/// Below this viewport width (px) the agenda is the default view (the
+/// CSS switches the layout at the same width).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const NARROW_PX: f64 = 640.0;
 
 fn login_redirect(path: String) -> impl IntoView {
     view! { <Redirect path=format!("/login?next={}", crate::app::url_encode(&path))/> }
 }
 
+/// Browser-only helpers for the page; no-ops on the server, where they
+/// are never called.
+mod browser {
+    /// Whether the viewport is phone-sized.
+    #[cfg(feature = "hydrate")]
+    pub fn is_narrow() -> bool {
+        web_sys::window()
+            .and_then(|w| w.inner_width().ok())
+            .and_then(|w| w.as_f64())
+            .is_some_and(|w| w < super::NARROW_PX)
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn is_narrow() -> bool {
+        false
+    }
+
+    /// Whether a key press belongs to a form control (or editable text),
+    /// so the calendar's shortcuts must leave it alone.
+    #[cfg(feature = "hydrate")]
+    pub fn is_typing(ev: &leptos::ev::KeyboardEvent) -> bool {
+        use wasm_bindgen::JsCast;
+        let Some(el) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+        else {
+            return false;
+        };
+        matches!(
+            el.tag_name().to_ascii_lowercase().as_str(),
+            "input" | "textarea" | "select"
+        ) || el.is_content_editable()
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn is_typing(_ev: &leptos::ev::KeyboardEvent) -> bool {
+        true
+    }
+}
+
+/// Where a shortcut key leads from `view`, if anywhere.
+fn shortcut_target(key: &str, view: &CalendarView) -> Option<String> {
+    let kind = view.kind;
+    Some(match key {
+        "ArrowLeft" | "PageUp" | "k" => calendar_href(kind, &view.prev),
+        "ArrowRight" | "PageDown" | "j" => calendar_href(kind, &view.next),
+        "t" => calendar_href(kind, &view.today),
+        "m" => calendar_href(ViewKind::Month, &view.date),
+        "w" => calendar_href(ViewKind::Week, &view.date),
+        "d" => calendar_href(ViewKind::Day, &view.date),
+        "a" => calendar_href(ViewKind::Agenda, &view.date),
+        _ => return None,
+    })
+}
+
+/// `/calendar`: one view of the user's meetings (`?view=month|week|day|
+/// agenda&date=YYYY-MM-DD`; the older `?week=` still works) and the form
+/// to schedule one.
 #[component]
 pub fn CalendarPage() -> impl IntoView {
     let t = use_strings();
     let query = use_query_map();
-    let week_param = Memo::new(move |_| query.with(|q| q.get("week")));
+    let params = Memo::new(move |_| query.with(|q| (q.get("view"), q.get("date"), q.get("week"))));
     let create = ServerAction::<CreateMeeting>::new();
-    // Refetch the week only after a successful create, so a rejected form
+    let signals = GridSignals::new();
+    // Refetch the view only after a successful create, so a rejected form
     // keeps what the user typed.
     let created = RwSignal::new(0u32);
     Effect::new(move |_| {
@@ -34,29 +102,117 @@ pub fn CalendarPage() -> impl IntoView {
             created.update(|n| *n += 1);
         }
     });
-    let week_view = Resource::new(
-        move || (week_param.get(), created.get()),
-        |(week, _)| super::get_week(week),
+    let calendar = Resource::new(
+        move || (params.get(), created.get(), signals.changed.get()),
+        |((view, date, week), _, _)| super::views::get_calendar(view, date, week),
     );
-    let slot = RwSignal::new(None::<(String, String)>);
+    let pending = RwSignal::new(false);
+    let navigate = use_navigate();
+    // Phones get the agenda unless a view was asked for: the server cannot
+    // know the width, so the switch happens once hydrated.
+    {
+        let navigate = navigate.clone();
+        Effect::new(move |_| {
+            let (view, date, week) = params.get_untracked();
+            if view.is_none() && browser::is_narrow() {
+                let href = match date.or(week) {
+                    Some(date) => calendar_href(ViewKind::Agenda, &date),
+                    None => "/calendar?view=agenda".to_owned(),
+                };
+                navigate(
+                    &href,
+                    NavigateOptions {
+                        replace: true,
+                        ..Default::default()
+                    },
+                );
+            }
+        });
+    }
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.ctrl_key()
+            || ev.meta_key()
+            || ev.alt_key()
+            || ev.default_prevented()
+            || browser::is_typing(&ev)
+        {
+            return;
+        }
+        let target = calendar.with_untracked(|view| match view {
+            Some(Ok(view)) => shortcut_target(&ev.key(), view),
+            _ => None,
+        });
+        if let Some(href) = target {
+            ev.prevent_default();
+            navigate(&href, Default::default());
+        }
+    });
+    on_cleanup(move || keys.remove());
+    // Said by screen readers after each change of period or view (not on
+    // the first load: the page heading says it then).
+    let announcement = RwSignal::new(String::new());
+    Effect::new(move |first: Option<()>| {
+        let text = calendar.with(|view| match view {
+            Some(Ok(view)) => Some(format!("{} {}", view_name(t, view.kind), view.range_label)),
+            _ => None,
+        });
+        if let (Some(_), Some(text)) = (first, text) {
+            announcement.set(text);
+        }
+    });
+    let notice = move || {
+        signals.notice.get().map(|notice| match notice {
+            MoveNotice::Saving => view! {
+                <p class="alert" role="status" aria-busy="true">{t.cal_moving}</p>
+            }
+            .into_any(),
+            MoveNotice::Moved(conflicts) => view! {
+                <p class="alert success" role="status" data-testid="moved">{t.cal_moved}</p>
+                <ConflictWarning conflicts/>
+            }
+            .into_any(),
+            MoveNotice::Failed(error) => view! {
+                <p class="alert error" role="alert">{t.with_name(t.cal_move_failed, t.error(&error))}</p>
+            }
+            .into_any(),
+        })
+    };
 
     view! {
-        <div class="calendar-page">
-            <Transition fallback=move || view! { <p class="loading" aria-busy="true">{t.loading}</p> }>
+        <div class="calendar-page" class:pending=move || pending.get() aria-busy=move || pending.get().to_string()>
+            <p class="sr-only" role="status" aria-live="polite">{move || announcement.get()}</p>
+            <Transition
+                fallback=move || view! { <p class="loading" aria-busy="true">{t.loading}</p> }
+                set_pending=pending.write_only()
+            >
                 {move || Suspend::new(async move {
-                    match week_view.await {
-                        Ok(week) => view! {
-                            <WeekGrid week=week.clone() picked=slot/>
-                            <NewMeetingForm week action=create picked=slot/>
+                    match calendar.await {
+                        Ok(view) => {
+                            let form = FormDefaults {
+                                time_zone: view.time_zone.clone(),
+                                date: view.form_date.clone(),
+                                time: view.suggested_time.clone(),
+                            };
+                            view! {
+                                <div class="calendar-main">
+                                    {notice}
+                                    <p class="loading view-loading" class:hidden=move || !pending.get()>{t.cal_loading_view}</p>
+                                    <CalendarBody view signals/>
+                                </div>
+                                <NewMeetingForm defaults=form action=create picked=signals.picked/>
+                            }
+                            .into_any()
                         }
-                        .into_any(),
-                        Err(AppError::Unauthorized) => login_redirect(
-                            week_param
-                                .get_untracked()
-                                .map(|w| format!("/calendar?week={w}"))
-                                .unwrap_or_else(|| "/calendar".to_owned()),
-                        )
-                        .into_any(),
+                        Err(AppError::Unauthorized) => {
+                            let (view, date, week) = params.get_untracked();
+                            let mut path = "/calendar".to_owned();
+                            let pairs = [("view", view), ("date", date), ("week", week)];
+                            for (i, (key, value)) in pairs.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))).enumerate() {
+                                path.push(if i == 0 { '?' } else { '&' });
+                                path.push_str(&format!("{key}={value}"));
+                            }
+                            login_redirect(path).into_any()
+                        }
                         Err(error) => view! { <p class="alert error" role="alert">{t.error(&error)}</p> }.into_any(),
                     }
                 })}
@@ -65,99 +221,128 @@ pub fn CalendarPage() -> impl IntoView {
     }
 }
 
+/// A view's name as the view switcher shows it.
+fn view_name(t: &'static crate::i18n::Strings, kind: ViewKind) -> &'static str {
+    match kind {
+        ViewKind::Month => t.cal_view_month,
+        ViewKind::Week => t.cal_view_week,
+        ViewKind::Day => t.cal_view_day,
+        ViewKind::Agenda => t.cal_view_agenda,
+    }
+}
+
+/// The toolbar (period, previous / today / next, the views, a date to go
+/// to) and the view itself. Server-rendered links throughout, so every
+/// view works without JavaScript.
 #[component]
-fn WeekGrid(week: WeekView, picked: RwSignal<Option<(String, String)>>) -> impl IntoView {
+pub fn CalendarBody(view: CalendarView, signals: GridSignals) -> impl IntoView {
     let t = use_strings();
-    let empty = week.events.is_empty();
-    let scroller = NodeRef::<leptos::html::Div>::new();
-    // Start the day at 08:00 rather than midnight.
-    Effect::new(move |_| {
-        if let Some(el) = scroller.get() {
-            el.set_scroll_top((8 * HOUR_PX) as i32);
-        }
-    });
-    let columns = week
-        .days
-        .iter()
-        .enumerate()
-        .map(|(index, day)| {
-            let events: Vec<WeekEvent> = week.events.iter().filter(|e| usize::from(e.day) == index).cloned().collect();
-            let date = day.date.clone();
-            let label_id = format!("day-{}", day.date);
-            let heading_id = label_id.clone();
+    let kind = view.kind;
+    let (prev_label, next_label) = match kind {
+        ViewKind::Month => (t.cal_prev_month, t.cal_next_month),
+        ViewKind::Week => (t.week_prev, t.week_next),
+        ViewKind::Day => (t.cal_prev_day, t.cal_next_day),
+        ViewKind::Agenda => (t.cal_prev_agenda, t.cal_next_agenda),
+    };
+    let switcher = ViewKind::ALL
+        .into_iter()
+        .map(|k| {
             view! {
-                <section class="day" class:today=day.is_today aria-labelledby=label_id>
-                    <h3 class="sr-only" id=heading_id>{day.label.clone()}</h3>
-                    {(0..24u32)
-                        .map(|hour| {
-                            let date = date.clone();
-                            view! {
-                                <button
-                                    type="button"
-                                    class="slot"
-                                    tabindex="-1"
-                                    aria-hidden="true"
-                                    on:click=move |_| picked.set(Some((date.clone(), format!("{hour:02}:00"))))
-                                ></button>
-                            }
-                        })
-                        .collect_view()}
-                    <ol class="events">
-                        {events.into_iter().map(|event| view! { <EventTile event/> }).collect_view()}
-                    </ol>
-                </section>
+                <a href=calendar_href(k, &view.date) class="button ghost small"
+                    aria-current=(k == kind).then_some("page") aria-keyshortcuts=k.key()>
+                    {view_name(t, k)}
+                </a>
             }
         })
         .collect_view();
+    let jump_input = NodeRef::<leptos::html::Input>::new();
+    // Event handlers run outside the component's owner; the router is
+    // found through it.
+    let owner = Owner::current();
+    let empty = match kind {
+        ViewKind::Week => Some((t.week_empty, "week-empty")),
+        ViewKind::Day => Some((t.cal_day_empty, "day-empty")),
+        ViewKind::Month => Some((t.cal_month_empty, "month-empty")),
+        // The agenda has its own, with a way to schedule.
+        ViewKind::Agenda => None,
+    }
+    .filter(|_| view.is_empty)
+    .map(|(text, id)| view! { <p class="empty" data-testid=id>{text}</p> });
+    let body = match view.body {
+        ViewBody::Grid {
+            days,
+            events,
+            second_hours,
+        } => view! {
+            <TimeGrid days events second_hours second_zone=view.second_zone.clone()
+                time_zone=view.time_zone.clone() now_min=view.now_min signals/>
+        }
+        .into_any(),
+        ViewBody::Month { weeks } => view! { <MonthGrid weeks/> }.into_any(),
+        ViewBody::Agenda { days } => view! { <AgendaList days/> }.into_any(),
+    };
+    let second = view
+        .second_zone
+        .clone()
+        .filter(|_| kind.is_grid())
+        .map(|zone| {
+            view! { " · " {t.cal_second_zone_short} " " <strong>{zone}</strong> }
+        });
     view! {
-        <section class="week" aria-labelledby="week-title">
-            <div class="week-bar">
-                <h1 id="week-title">{t.calendar_title} <span class="range">{week.range_label.clone()}</span></h1>
-                <nav class="week-nav" aria-label=t.calendar_title>
-                    <A href=format!("/calendar?week={}", week.prev_week) attr:aria-label=t.week_prev attr:class="button ghost">"‹"</A>
-                    <A href=format!("/calendar?week={}", week.this_week) attr:class="button ghost">{t.today}</A>
-                    <A href=format!("/calendar?week={}", week.next_week) attr:aria-label=t.week_next attr:class="button ghost">"›"</A>
+        <section class="calendar" aria-labelledby="calendar-title" data-view=kind.as_str()
+            data-date=view.date.clone()
+            data-testid="calendar">
+            <div class="cal-bar">
+                <h1 id="calendar-title">{t.calendar_title} <span class="range">{view.range_label.clone()}</span></h1>
+                <nav class="cal-nav" aria-label=t.cal_nav_label>
+                    <a href=calendar_href(kind, &view.prev) aria-label=prev_label class="button ghost"
+                        aria-keyshortcuts="ArrowLeft PageUp k">"‹"</a>
+                    <a href=calendar_href(kind, &view.today) class="button ghost" aria-keyshortcuts="t">{t.today}</a>
+                    <a href=calendar_href(kind, &view.next) aria-label=next_label class="button ghost"
+                        aria-keyshortcuts="ArrowRight PageDown j">"›"</a>
                 </nav>
+                <nav class="cal-views" aria-label=t.cal_views_label>{switcher}</nav>
+                <form class="jump" method="get" action="/calendar"
+                    on:submit=move |ev| {
+                        // With JavaScript, stay in the app rather than reload.
+                        if let Some(input) = jump_input.get() {
+                            let date = input.value();
+                            if !date.is_empty() {
+                                if let Some(owner) = &owner {
+                                    ev.prevent_default();
+                                    owner.with(|| use_navigate()(&calendar_href(kind, &date), Default::default()));
+                                }
+                            }
+                        }
+                    }>
+                    <input type="hidden" name="view" value=kind.as_str()/>
+                    <label for="jump-to">{t.cal_jump_label}</label>
+                    <input id="jump-to" name="date" type="date" required value=view.date.clone() node_ref=jump_input/>
+                    <button type="submit" class="ghost small">{t.cal_jump_button}</button>
+                </form>
             </div>
-            <p class="muted">{t.times_shown_in} " " <strong>{week.time_zone.clone()}</strong></p>
-            {empty.then(|| view! { <p class="empty" data-testid="week-empty">{t.week_empty}</p> })}
-            <div class="week-scroll" node_ref=scroller>
-                <div class="week-head" aria-hidden="true">
-                    <span></span>
-                    {week.days.iter().map(|d| view! { <span class:today=d.is_today>{d.label.clone()}</span> }).collect_view()}
-                </div>
-                <div class="week-body">
-                    <div class="hours" aria-hidden="true">
-                        {(0..24).map(|h| view! { <span>{format!("{h:02}:00")}</span> }).collect_view()}
-                    </div>
-                    {columns}
-                </div>
-            </div>
+            <p class="muted zones-line">
+                {t.times_shown_in} " " <strong>{view.time_zone.clone()}</strong> {second}
+            </p>
+            {empty}
+            {body}
+            <details class="keys">
+                <summary>{t.cal_keys_title}</summary>
+                <p>{t.cal_keys_help}</p>
+                <p>{t.cal_drag_help}</p>
+            </details>
         </section>
     }
 }
 
-#[component]
-fn EventTile(event: WeekEvent) -> impl IntoView {
-    let top = u32::from(event.start_min) * HOUR_PX / 60;
-    let height = (u32::from(event.end_min - event.start_min) * HOUR_PX / 60).max(18);
-    view! {
-        <li class="event" class:mine=event.is_organizer style=format!("top:{top}px;height:{height}px") data-testid="event">
-            <A href=event_path(&event)>
-                <span class="event-title">{event.title}</span>
-                " "
-                <span class="event-time">{event.time_label}</span>
-            </A>
-        </li>
-    }
-}
-
-/// The page of a meeting, or of one occurrence of a series.
-fn event_path(event: &WeekEvent) -> String {
-    match event.occurrence_ms {
-        Some(ms) => format!("/calendar/{}?occurrence={ms}", event.meeting_id),
-        None => format!("/calendar/{}", event.meeting_id),
-    }
+/// What the new meeting form starts with.
+#[derive(Clone, Debug)]
+struct FormDefaults {
+    time_zone: String,
+    /// `YYYY-MM-DD`.
+    date: String,
+    /// `HH:MM`.
+    time: String,
 }
 
 /// Defaults and errors of the meeting form fields (shared by create and
@@ -167,7 +352,9 @@ fn MeetingFields(
     title: String,
     date: Signal<String>,
     time: Signal<String>,
-    duration_min: i64,
+    /// Minutes; an odd length (from a drag, or an imported meeting) is
+    /// offered next to the usual ones.
+    duration_min: Signal<i64>,
     time_zone: String,
     invitees: String,
     description: String,
@@ -179,6 +366,7 @@ fn MeetingFields(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let t = use_strings();
+    let invitees_now = RwSignal::new(invitees.clone());
     view! {
         <label for="title">{t.meeting_title}</label>
         <input id="title" name="title" required maxlength="200" value=title
@@ -199,12 +387,24 @@ fn MeetingFields(
             </div>
             <div>
                 <label for="duration_min">{t.duration}</label>
-                <select id="duration_min" name="duration_min" aria-describedby="duration_min-error">
-                    {DURATIONS_MIN
-                        .into_iter()
-                        .map(|m| view! { <option value=m.to_string() selected=m == duration_min>{format!("{m} {}", t.minutes_short)}</option> })
-                        .collect_view()}
-                </select>
+                // Drawn again when a picked slot changes the length, so the
+                // right option is selected whatever the browser kept.
+                {move || {
+                    let current = duration_min.get();
+                    let mut options = DURATIONS_MIN.to_vec();
+                    if !options.contains(&current) {
+                        options.push(current);
+                        options.sort_unstable();
+                    }
+                    view! {
+                        <select id="duration_min" name="duration_min" aria-describedby="duration_min-error">
+                            {options
+                                .into_iter()
+                                .map(|m| view! { <option value=m.to_string() selected=m == current>{format!("{m} {}", t.minutes_short)}</option> })
+                                .collect_view()}
+                        </select>
+                    }
+                }}
                 <FieldError error field="duration_min"/>
             </div>
         </div>
@@ -217,8 +417,11 @@ fn MeetingFields(
         <FieldError error field="time_zone"/>
         <label for="invitees">{t.invitees}</label>
         <textarea id="invitees" name="invitees" rows="2" aria-describedby="invitees-hint invitees-error"
-            aria-invalid=invalid_field(error, "invitees")>{invitees}</textarea>
+            aria-invalid=invalid_field(error, "invitees")
+            on:input=move |ev| invitees_now.set(event_target_value(&ev))>{invitees}</textarea>
         <p class="hint" id="invitees-hint">{t.invitees_hint}</p>
+        <MailOffNote/>
+        <FreeBusy date invitees=invitees_now/>
         <FieldError error field="invitees"/>
         {(!without_repeat).then(|| view! { <RepeatSection repeat error/> })}
         <label for="reminders">{t.reminders_label}</label>
@@ -351,32 +554,18 @@ fn ConflictWarning(conflicts: Vec<String>) -> impl IntoView {
 
 #[component]
 fn NewMeetingForm(
-    week: WeekView,
+    defaults: FormDefaults,
     action: ServerAction<CreateMeeting>,
-    picked: RwSignal<Option<(String, String)>>,
+    picked: RwSignal<Option<Pick>>,
 ) -> impl IntoView {
     let t = use_strings();
     let error = action_error(action);
-    let default_date = if week.days.iter().any(|d| d.date == week.today) {
-        week.today.clone()
-    } else {
-        week.week_start.clone()
-    };
-    let (date, time) = {
-        let suggested = week.suggested_time.clone();
+    let (date, time, duration) = {
+        let FormDefaults { date, time, .. } = defaults.clone();
         (
-            Signal::derive(move || {
-                picked
-                    .get()
-                    .map(|(d, _)| d)
-                    .unwrap_or_else(|| default_date.clone())
-            }),
-            Signal::derive(move || {
-                picked
-                    .get()
-                    .map(|(_, h)| h)
-                    .unwrap_or_else(|| suggested.clone())
-            }),
+            Signal::derive(move || picked.get().map(|p| p.date).unwrap_or_else(|| date.clone())),
+            Signal::derive(move || picked.get().map(|p| p.time).unwrap_or_else(|| time.clone())),
+            Signal::derive(move || picked.with(|p| p.as_ref().map_or(30, |p| p.duration_min))),
         )
     };
     // After a click on an empty slot, the title is what to type next.
@@ -410,8 +599,8 @@ fn NewMeetingForm(
                     title=String::new()
                     date
                     time
-                    duration_min=30
-                    time_zone=week.time_zone.clone()
+                    duration_min=duration
+                    time_zone=defaults.time_zone.clone()
                     invitees=String::new()
                     description=String::new()
                     reminders="10".to_owned()
@@ -598,7 +787,7 @@ fn MeetingDetailsView(
         let reminders = meeting.reminders.clone();
         let repeat = meeting.repeat.clone();
         let time_zone = meeting.time_zone.clone();
-        let duration_min = meeting.duration_min;
+        let duration_min = Signal::stored(meeting.duration_min);
         let date = Signal::stored(meeting.date.clone());
         let time = Signal::stored(meeting.time.clone());
         let id_for_update = meeting.id.clone();
@@ -706,7 +895,8 @@ fn MeetingDetailsView(
     }
 }
 
-fn focus_by_id(id: &str) {
+/// Moves the keyboard focus to the element with `id` (browser only).
+pub(super) fn focus_by_id(id: &str) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
@@ -733,4 +923,111 @@ fn copy_to_clipboard(path: &str) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = path;
+}
+
+/// `scripts/bench calendar`: how long the server takes to lay out and
+/// render the week view with 200 meetings (no database, no HTTP).
+#[cfg(all(test, feature = "ssr"))]
+mod render_bench {
+    use super::*;
+    use crate::calendar::layout::{view as layout_view, Request};
+    use crate::calendar::week::Placed;
+    use crate::i18n::{provide_locale, Locale};
+    use chrono::TimeZone;
+    use leptos::tachys::view::RenderHtml;
+    use std::time::Instant;
+
+    const EVENTS: usize = 200;
+
+    fn week_with_events(locale: Locale) -> CalendarView {
+        let tz: chrono_tz::Tz = "Europe/Moscow".parse().unwrap();
+        let monday = chrono::NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
+        let meetings: Vec<Placed> = (0..EVENTS)
+            .map(|i| {
+                let day = (i % 7) as i64;
+                let slot = (i / 7) as u32; // 0..29: every half hour from 07:00
+                let start = (monday + chrono::Duration::days(day))
+                    .and_hms_opt(7 + slot / 2, 30 * (slot % 2), 0)
+                    .unwrap();
+                let starts_at_ms = crate::zone::local_to_utc_ms(tz, start);
+                Placed {
+                    id: format!("meeting-{i}"),
+                    occurrence_ms: (i % 3 == 0).then_some(starts_at_ms),
+                    room: format!("room-{i}"),
+                    title: format!("Meeting number {i} with a longer title"),
+                    starts_at_ms,
+                    ends_at_ms: starts_at_ms + 25 * 60_000,
+                    is_organizer: i % 2 == 0,
+                }
+            })
+            .collect();
+        let now = tz.with_ymd_and_hms(2026, 11, 18, 10, 20, 0).unwrap();
+        layout_view(
+            &Request {
+                tz,
+                second: Some(chrono_tz::Tz::UTC),
+                kind: ViewKind::Week,
+                anchor: monday,
+                now,
+            },
+            &meetings,
+            locale,
+        )
+    }
+
+    fn render_once() -> (usize, usize) {
+        let owner = Owner::new();
+        owner.with(|| {
+            provide_locale(Locale::En);
+            let view = week_with_events(Locale::En);
+            let ViewBody::Grid { events, .. } = &view.body else {
+                panic!("not a grid")
+            };
+            let count = events.len();
+            let signals = GridSignals::new();
+            let html = view! { <CalendarBody view signals/> }.to_html();
+            (count, html.len())
+        })
+    }
+
+    #[test]
+    fn the_week_view_renders_every_event_as_a_link() {
+        let owner = Owner::new();
+        owner.with(|| {
+            provide_locale(Locale::En);
+            let view = week_with_events(Locale::En);
+            let signals = GridSignals::new();
+            let html = view! { <CalendarBody view signals/> }.to_html();
+            assert_eq!(html.matches("data-testid=\"event\"").count(), EVENTS);
+            assert!(html.contains(
+                "aria-label=\"Meeting number 7 with a longer title, Mon 16 Nov, 07:30–07:55\""
+            ));
+            assert!(html.contains("aria-label=\"Next week\""));
+            assert!(html.contains("data-testid=\"now-line\""));
+        });
+    }
+
+    /// Prints `week_render_ms=N events=200` (the median of 200 renders).
+    #[test]
+    #[ignore = "benchmark: run by scripts/bench calendar"]
+    fn week_render_benchmark() {
+        for _ in 0..30 {
+            render_once();
+        }
+        let mut samples = Vec::new();
+        let mut bytes = 0;
+        let mut events = 0;
+        for _ in 0..200 {
+            let started = Instant::now();
+            let (count, len) = render_once();
+            samples.push(started.elapsed().as_secs_f64() * 1000.0);
+            bytes = len;
+            events = count;
+        }
+        samples.sort_by(f64::total_cmp);
+        let median = samples[samples.len() / 2];
+        let p90 = samples[samples.len() * 9 / 10];
+        println!("html_bytes={bytes} p90_ms={p90:.3}");
+        println!("week_render_ms={median:.3} events={events}");
+    }
 }

@@ -3,6 +3,7 @@
 //! reminders. Candidates for a time range are found by SQL
 //! (`starts_at`/`last_ends_at`), then expanded in Rust.
 
+use super::notices;
 use super::recurrence::{self, Override, Rule, Series};
 use super::repeat::{describe, RepeatFields};
 use super::week::Placed;
@@ -222,6 +223,21 @@ pub async fn feed_series(
     Ok(rows)
 }
 
+/// Every series with reminders that may have an occurrence starting in
+/// `[from, to)` (Unix ms), with its exceptions: three queries in all.
+pub async fn series_with_reminders(db: &Db, from: i64, to: i64) -> AppResult<Vec<SeriesRow>> {
+    let sql = format!(
+        "SELECT {SERIES_COLUMNS} FROM meetings m \
+         WHERE m.starts_at < $1 AND (m.last_ends_at IS NULL OR m.last_ends_at > $2) \
+           AND EXISTS (SELECT 1 FROM meeting_reminders r WHERE r.meeting_id = m.id) \
+         ORDER BY m.starts_at, m.id"
+    );
+    let rows = sqlx::query(&sql).bind(to).bind(from).fetch_all(db).await?;
+    let mut rows: Vec<SeriesRow> = rows.iter().map(series_from_row).collect();
+    load_exceptions(&mut *db.acquire().await?, &mut rows).await?;
+    Ok(rows)
+}
+
 /// Occurrences of the meetings the user organizes or is invited to that
 /// overlap `[from, to)` (Unix ms), series expanded in their own zones.
 pub async fn occurrences_between(
@@ -248,6 +264,29 @@ pub async fn occurrences_between(
     }
     placed.sort_by(|a, b| (a.starts_at_ms, &a.id).cmp(&(b.starts_at_ms, &b.id)));
     Ok(placed)
+}
+
+/// When `user` is busy in `[from, to)` (Unix ms): the occurrences of the
+/// meetings they organize or accepted, clipped to the window, merged
+/// where they touch or overlap, in order. No titles: this is what other
+/// members may see.
+pub async fn busy_between(db: &Db, user: &User, from: i64, to: i64) -> AppResult<Vec<(i64, i64)>> {
+    let rows = candidates(db, user, from, to, true).await?;
+    let mut spans: Vec<(i64, i64)> = rows
+        .iter()
+        .flat_map(|row| recurrence::expand(&row.series(), from, to))
+        .map(|o| (o.starts_at_ms.max(from), o.ends_at_ms.min(to)))
+        .filter(|(start, end)| start < end)
+        .collect();
+    spans.sort_unstable();
+    let mut merged: Vec<(i64, i64)> = Vec::with_capacity(spans.len());
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    Ok(merged)
 }
 
 /// Inserts a meeting (or series) with a fresh room, its invitees and
@@ -292,8 +331,10 @@ async fn insert_series(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    sync_invitees(tx, &id, &draft.invitees).await?;
+    let (invited, _) = sync_invitees(tx, &id, &draft.invitees).await?;
     replace_reminders(tx, &id, &draft.reminders).await?;
+    notices::invite(tx, &id, 0, &invited).await?;
+    reschedule_reminders(tx, &id).await?;
     Ok(ScheduledMeeting {
         id,
         room: room.as_str().to_owned(),
@@ -301,13 +342,41 @@ async fn insert_series(
     })
 }
 
+/// Queues the reminders of meeting `id` as it now is (inside the
+/// transaction that changed it).
+async fn reschedule_reminders(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+) -> AppResult<()> {
+    if let Some(row) = series_on(tx, id).await? {
+        notices::schedule_reminders(tx, &row, now_ms()).await?;
+    }
+    Ok(())
+}
+
+/// The addresses invited to meeting `id`.
+async fn invitee_emails(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+) -> AppResult<Vec<String>> {
+    Ok(
+        sqlx::query("SELECT email FROM meeting_invitees WHERE meeting_id = $1 ORDER BY email")
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| r.get("email"))
+            .collect(),
+    )
+}
+
 /// Makes the invitee list `invitees`, keeping the answers of those who
-/// stay invited.
+/// stay invited. Answers (the newly invited, the no longer invited).
 async fn sync_invitees(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     meeting_id: &str,
     invitees: &[crate::auth::Email],
-) -> AppResult<()> {
+) -> AppResult<(Vec<String>, Vec<String>)> {
     let existing: Vec<String> =
         sqlx::query("SELECT email FROM meeting_invitees WHERE meeting_id = $1")
             .bind(meeting_id)
@@ -316,27 +385,31 @@ async fn sync_invitees(
             .iter()
             .map(|r| r.get("email"))
             .collect();
-    for gone in existing
+    let removed: Vec<String> = existing
         .iter()
         .filter(|e| !invitees.iter().any(|i| i.as_str() == e.as_str()))
-    {
+        .cloned()
+        .collect();
+    let added: Vec<String> = invitees
+        .iter()
+        .filter(|i| !existing.iter().any(|e| e == i.as_str()))
+        .map(|i| i.as_str().to_owned())
+        .collect();
+    for gone in &removed {
         sqlx::query("DELETE FROM meeting_invitees WHERE meeting_id = $1 AND email = $2")
             .bind(meeting_id)
             .bind(gone)
             .execute(&mut **tx)
             .await?;
     }
-    for email in invitees
-        .iter()
-        .filter(|i| !existing.iter().any(|e| e == i.as_str()))
-    {
+    for email in &added {
         sqlx::query("INSERT INTO meeting_invitees (meeting_id, email) VALUES ($1, $2)")
             .bind(meeting_id)
-            .bind(email.as_str())
+            .bind(email)
             .execute(&mut **tx)
             .await?;
     }
-    Ok(())
+    Ok((added, removed))
 }
 
 async fn replace_reminders(
@@ -402,8 +475,25 @@ async fn update_series(
     .bind(&current.id)
     .execute(&mut **tx)
     .await?;
-    sync_invitees(tx, &current.id, &draft.invitees).await?;
+    let (added, removed) = sync_invitees(tx, &current.id, &draft.invitees).await?;
     replace_reminders(tx, &current.id, &draft.reminders).await?;
+    let sequence = current.sequence + 1;
+    notices::invite(tx, &current.id, sequence, &added).await?;
+    let visible = reshaped
+        || current.title != draft.title.as_str()
+        || current.description != draft.description
+        || current.ends_at_ms - current.starts_at_ms != draft.ends_at_ms - draft.starts_at_ms;
+    if visible {
+        let kept: Vec<String> = invitee_emails(tx, &current.id)
+            .await?
+            .into_iter()
+            .filter(|e| !added.contains(e))
+            .collect();
+        let previous = (current.starts_at_ms != draft.starts_at_ms).then_some(current.starts_at_ms);
+        notices::announce_update(tx, &current.id, sequence, &kept, None, previous).await?;
+    }
+    notices::cancel(tx, &notices::snapshot(current, None), &removed).await?;
+    reschedule_reminders(tx, &current.id).await?;
     Ok(())
 }
 
@@ -513,11 +603,25 @@ pub async fn update_meeting(
             .execute(&mut *tx)
             .await?;
             touch(&mut tx, id).await?;
+            let emails = invitee_emails(&mut tx, id).await?;
+            notices::announce_update(
+                &mut tx,
+                id,
+                current.sequence + 1,
+                &emails,
+                Some(occurrence.recurrence_id_ms),
+                Some(occurrence.starts_at_ms),
+            )
+            .await?;
+            reschedule_reminders(&mut tx, id).await?;
             same
         }
         (EditScope::Following, Some(occurrence), Some(rule)) => {
             let at = occurrence.recurrence_id_ms;
             if end_series_before(&mut tx, &current, rule, at).await? {
+                let emails = invitee_emails(&mut tx, id).await?;
+                notices::announce_update(&mut tx, id, current.sequence + 1, &emails, None, None)
+                    .await?;
                 let mut rest = draft.clone();
                 // A count covers the whole series: what is left of it.
                 if let (Some(recurrence::RuleEnd::Count(old)), Some(new_rule)) =
@@ -558,6 +662,7 @@ pub async fn delete_meeting(
 ) -> AppResult<()> {
     let current = series(db, id).await?.ok_or(AppError::NotFound)?;
     let mut tx = db.begin().await?;
+    let emails = invitee_emails(&mut tx, id).await?;
     let whole = match (scope, &current.rule, occurrence) {
         (EditScope::All, _, _) | (_, None, _) => true,
         (_, Some(_), None) => return Err(AppError::NotFound),
@@ -582,13 +687,24 @@ pub async fn delete_meeting(
                 .execute(&mut *tx)
                 .await?;
                 touch(&mut tx, id).await?;
+                notices::cancel(
+                    &mut tx,
+                    &notices::snapshot(&current, Some(&occurrence)),
+                    &emails,
+                )
+                .await?;
+                false
+            } else if end_series_before(&mut tx, &current, rule, at).await? {
+                notices::announce_update(&mut tx, id, current.sequence + 1, &emails, None, None)
+                    .await?;
                 false
             } else {
-                !end_series_before(&mut tx, &current, rule, at).await?
+                true
             }
         }
     };
     if whole {
+        notices::cancel(&mut tx, &notices::snapshot(&current, None), &emails).await?;
         sqlx::query("DELETE FROM meetings WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -641,12 +757,15 @@ pub async fn attendees(db: &Db, id: &str) -> AppResult<Vec<AttendeeView>> {
 }
 
 /// Reminder minutes of a meeting, ascending.
-pub async fn reminders(db: &Db, id: &str) -> AppResult<Vec<u32>> {
+pub async fn reminders<'e, E>(executor: E, id: &str) -> AppResult<Vec<u32>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let rows = sqlx::query(
         "SELECT minutes_before FROM meeting_reminders WHERE meeting_id = $1 ORDER BY minutes_before",
     )
     .bind(id)
-    .fetch_all(db)
+    .fetch_all(executor)
     .await?;
     Ok(rows
         .iter()
@@ -794,4 +913,103 @@ pub async fn conflicts(
         }
     }
     Ok(found)
+}
+
+/// What [`import_event`] did with one event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Imported {
+    /// A new meeting (or series) was made.
+    Created,
+    /// The organizer already has a meeting with this UID: left alone.
+    AlreadyThere,
+}
+
+/// Makes a meeting organized by `organizer_id` from an imported VEVENT
+/// (with its RRULE, EXDATEs and overrides, and VALARMs as reminders). Its
+/// attendees are not invited: importing a calendar mails nobody. A UID the
+/// organizer already has is left alone, so importing a file twice adds
+/// nothing.
+///
+/// # Errors
+/// [`AppError::Internal`] on database failure.
+pub async fn import_event(
+    db: &Db,
+    organizer_id: &str,
+    event: &super::ics::IcsEvent,
+) -> AppResult<Imported> {
+    let mut tx = db.begin().await?;
+    let exists = sqlx::query("SELECT id FROM meetings WHERE organizer_id = $1 AND ical_uid = $2")
+        .bind(organizer_id)
+        .bind(&event.uid)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(Imported::AlreadyThere);
+    }
+    let title: String = event
+        .title
+        .trim()
+        .chars()
+        .take(super::MeetingTitle::MAX_CHARS)
+        .collect();
+    let title = super::MeetingTitle::parse(if title.is_empty() { "—" } else { &title })?;
+    let starts_at_ms = zone::local_to_utc_ms(event.tz, event.start_local);
+    let mut reminders = event.reminders_min.clone();
+    reminders.retain(|m| *m <= 40_320);
+    reminders.sort_unstable();
+    reminders.dedup();
+    reminders.truncate(5);
+    let draft = MeetingDraft {
+        title,
+        description: event
+            .description
+            .chars()
+            .take(MeetingDraft::MAX_DESCRIPTION_CHARS)
+            .collect(),
+        start_local: event.start_local,
+        starts_at_ms,
+        ends_at_ms: starts_at_ms + event.duration_ms.max(60_000),
+        time_zone: event.tz,
+        invitees: Vec::new(),
+        rule: event.rule.clone(),
+        reminders,
+    };
+    let scheduled = insert_series(&mut tx, organizer_id, &draft, Some(&event.uid)).await?;
+    for exdate in &event.exdates {
+        sqlx::query(
+            "INSERT INTO meeting_exdates (meeting_id, original_start_ms) VALUES ($1, $2) \
+             ON CONFLICT (meeting_id, original_start_ms) DO NOTHING",
+        )
+        .bind(&scheduled.id)
+        .bind(exdate)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for over in &event.overrides {
+        sqlx::query(
+            "INSERT INTO meeting_overrides (meeting_id, original_start_ms, starts_at, ends_at, title) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (meeting_id, original_start_ms) DO NOTHING",
+        )
+        .bind(&scheduled.id)
+        .bind(over.recurrence_id_ms)
+        .bind(over.starts_at_ms)
+        .bind(over.ends_at_ms)
+        .bind(over.title.as_deref())
+        .execute(&mut *tx)
+        .await?;
+    }
+    if !event.exdates.is_empty() || !event.overrides.is_empty() {
+        let row = series_on(&mut tx, &scheduled.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        sqlx::query("UPDATE meetings SET last_ends_at = $1 WHERE id = $2")
+            .bind(recurrence::last_end_ms(&row.series()))
+            .bind(&scheduled.id)
+            .execute(&mut *tx)
+            .await?;
+        reschedule_reminders(&mut tx, &scheduled.id).await?;
+    }
+    tx.commit().await?;
+    Ok(Imported::Created)
 }

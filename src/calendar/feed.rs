@@ -40,12 +40,10 @@ pub async fn create_feed() -> crate::error::AppResult<FeedStatus> {
     let user = crate::auth::require_user()?;
     let db = crate::db::use_db()?;
     let token = ssr::replace_feed(&db, &user.id).await?;
-    let origin = use_context::<ssr::PublicOrigin>()
-        .and_then(|o| o.0)
-        .unwrap_or_default();
+    let origin = use_context::<ssr::PublicOrigin>().unwrap_or_default();
     Ok(FeedStatus {
         active: true,
-        new_url: Some(format!("{origin}/ics/feed/{token}.ics")),
+        new_url: Some(ssr::feed_url(&origin, &token)),
     })
 }
 
@@ -65,7 +63,7 @@ pub async fn revoke_feed() -> crate::error::AppResult<FeedStatus> {
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::{download, feed, PublicOrigin};
+pub use ssr::{download, feed, feed_url, has_feed, ics_event, replace_feed, PublicOrigin};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -86,6 +84,16 @@ mod ssr {
     #[derive(Clone, Debug, Default)]
     pub struct PublicOrigin(pub Option<String>);
 
+    impl PublicOrigin {
+        /// The origin for links that leave the site (mails, pushes):
+        /// `CONVENE_PUBLIC_URL`, else `http://` and the listening address.
+        pub fn absolute(&self, listening: std::net::SocketAddr) -> String {
+            self.0
+                .clone()
+                .unwrap_or_else(|| format!("http://{listening}"))
+        }
+    }
+
     fn hash(token: &str) -> String {
         Sha256::digest(token.as_bytes())
             .iter()
@@ -93,7 +101,11 @@ mod ssr {
             .collect()
     }
 
-    pub(super) async fn has_feed(db: &Db, user_id: &str) -> AppResult<bool> {
+    /// Whether `user_id` has a feed URL that is not revoked.
+    ///
+    /// # Errors
+    /// [`crate::error::AppError::Internal`] on database failure.
+    pub async fn has_feed(db: &Db, user_id: &str) -> AppResult<bool> {
         Ok(
             sqlx::query("SELECT id FROM calendar_feeds WHERE user_id = $1 AND revoked_at IS NULL")
                 .bind(user_id)
@@ -116,7 +128,10 @@ mod ssr {
 
     /// Revokes the user's feeds and makes a new one; the token (256 random
     /// bits, base64url) is returned once.
-    pub(super) async fn replace_feed(db: &Db, user_id: &str) -> AppResult<String> {
+    ///
+    /// # Errors
+    /// [`crate::error::AppError::Internal`] on database failure.
+    pub async fn replace_feed(db: &Db, user_id: &str) -> AppResult<String> {
         let bytes: [u8; 32] = rand::random();
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         let mut tx = db.begin().await?;
@@ -140,9 +155,20 @@ mod ssr {
         Ok(token)
     }
 
+    /// The feed URL of `token` under `origin` (empty: a path only).
+    pub fn feed_url(origin: &PublicOrigin, token: &str) -> String {
+        format!(
+            "{}/ics/feed/{token}.ics",
+            origin.0.as_deref().unwrap_or_default()
+        )
+    }
+
     /// The VEVENT data of a series: organizer, attendees with their
     /// answers, reminders, room link.
-    async fn ics_event(db: &Db, row: &SeriesRow, origin: &str) -> AppResult<IcsEvent> {
+    ///
+    /// # Errors
+    /// [`crate::error::AppError::Internal`] on database failure.
+    pub async fn ics_event(db: &Db, row: &SeriesRow, origin: &str) -> AppResult<IcsEvent> {
         let organizer = sqlx::query("SELECT display_name, email FROM users WHERE id = $1")
             .bind(&row.organizer_id)
             .fetch_optional(db)

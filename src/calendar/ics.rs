@@ -140,6 +140,31 @@ pub fn calendar(events: &[IcsEvent], method: Option<Method>, name: &str) -> Stri
     for event in events {
         write_event(&mut body, event, method);
     }
+    wrap(&body, method, name)
+}
+
+/// A `METHOD:CANCEL` calendar (RFC 5546 §3.2.5) for one occurrence of
+/// `event`'s series: a single VEVENT with the series' UID, the
+/// occurrence's RECURRENCE-ID (its original start, Unix ms) and
+/// STATUS:CANCELLED. `event.sequence` should be the series' new SEQUENCE.
+pub fn cancel_occurrence(event: &IcsEvent, recurrence_id_ms: i64) -> String {
+    let tz = event.tz;
+    let mut body = Doc::default();
+    body.prop("BEGIN", &[], "VEVENT");
+    write_identity(&mut body, event);
+    body.time("RECURRENCE-ID", instant_value(tz, recurrence_id_ms));
+    body.time("DTSTART", instant_value(tz, recurrence_id_ms));
+    body.time(
+        "DTEND",
+        instant_value(tz, recurrence_id_ms.saturating_add(event.duration_ms)),
+    );
+    write_details(&mut body, event, &event.title, true);
+    body.prop("END", &[], "VEVENT");
+    wrap(&body, Some(Method::Cancel), &event.title)
+}
+
+/// The VCALENDAR around `body`'s VEVENTs, with the VTIMEZONEs they use.
+fn wrap(body: &Doc, method: Option<Method>, name: &str) -> String {
     let mut doc = Doc::default();
     doc.prop("BEGIN", &[], "VCALENDAR");
     doc.prop("PRODID", &[], PRODID);
@@ -1453,12 +1478,16 @@ impl Reader {
         tz: Tz,
         start_local: NaiveDateTime,
     ) -> Result<Option<Rule>, Invalid> {
+        // Extra dates (with or without a rule) or a second rule are beyond
+        // what a Convene series holds; dropping them would lose meetings.
+        if prop(vevent, "RDATE").is_some() {
+            return Err(Invalid::RepeatInvalid);
+        }
         let mut rules = props(vevent, "RRULE");
         let Some(raw) = rules.next() else {
             return Ok(None);
         };
-        // Extra dates or a second rule are beyond what a Convene series holds.
-        if rules.next().is_some() || prop(vevent, "RDATE").is_some() {
+        if rules.next().is_some() {
             return Err(Invalid::RepeatInvalid);
         }
         let rule = Rule::parse_in(raw.val.as_str(), tz)?;

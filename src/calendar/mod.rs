@@ -8,12 +8,23 @@ pub mod components;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod feed;
+pub mod free_busy;
+pub mod grid;
 #[cfg(feature = "ssr")]
 pub mod ics;
+#[cfg(feature = "ssr")]
+pub mod layout;
+pub mod lists;
+pub mod mail_note;
+#[cfg(feature = "ssr")]
+pub mod notices;
 #[cfg(feature = "ssr")]
 pub mod recurrence;
 pub mod repeat;
 pub mod rsvp;
+pub mod settings;
+pub mod sharing;
+pub mod views;
 #[cfg(feature = "ssr")]
 pub mod week;
 
@@ -365,22 +376,7 @@ impl MeetingDraft {
         let tz = zone::parse(&form.time_zone).ok_or(Invalid::TimeZoneUnknown)?;
         let start_local = date.and_time(time);
         let starts_at_ms = zone::local_to_utc_ms(tz, start_local);
-        let mut emails = Vec::new();
-        for raw in form
-            .invitees
-            .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
-        {
-            if raw.trim().is_empty() {
-                continue;
-            }
-            let email = crate::auth::Email::parse(raw).map_err(|_| Invalid::InviteeMalformed)?;
-            if !emails.contains(&email) {
-                emails.push(email);
-            }
-        }
-        if emails.len() > Self::MAX_INVITEES {
-            return Err(Invalid::TooManyInvitees);
-        }
+        let emails = Self::parse_invitees(&form.invitees)?;
         let description = form.description.trim().replace("\r\n", "\n");
         if description.chars().count() > Self::MAX_DESCRIPTION_CHARS {
             return Err(Invalid::DescriptionTooLong);
@@ -398,6 +394,29 @@ impl MeetingDraft {
             rule,
             reminders,
         })
+    }
+
+    /// A list of addresses separated by commas, semicolons or whitespace,
+    /// without repeats, at most [`Self::MAX_INVITEES`].
+    ///
+    /// # Errors
+    /// [`Invalid::InviteeMalformed`] for the first address that is not
+    /// one; [`Invalid::TooManyInvitees`].
+    pub fn parse_invitees(raw: &str) -> Result<Vec<crate::auth::Email>, Invalid> {
+        let mut emails = Vec::new();
+        for part in raw.split(|c: char| c == ',' || c == ';' || c.is_whitespace()) {
+            if part.trim().is_empty() {
+                continue;
+            }
+            let email = crate::auth::Email::parse(part).map_err(|_| Invalid::InviteeMalformed)?;
+            if !emails.contains(&email) {
+                emails.push(email);
+            }
+        }
+        if emails.len() > Self::MAX_INVITEES {
+            return Err(Invalid::TooManyInvitees);
+        }
+        Ok(emails)
     }
 
     /// The series these fields describe (no exceptions yet).
@@ -453,10 +472,7 @@ pub async fn create_meeting(
     let user = crate::auth::require_user()?;
     let draft = MeetingDraft::parse(&form, &repeat)?;
     let db = crate::db::use_db()?;
-    let mut scheduled = db::insert_meeting(&db, &user.id, &draft).await?;
-    let locale = crate::i18n::request_locale();
-    scheduled.conflicts = db::conflicts(&db, &user, &scheduled.id, &draft, locale).await?;
-    Ok(scheduled)
+    schedule_meeting(&db, &user, &draft, crate::i18n::request_locale()).await
 }
 
 /// Changes a meeting; only its organizer may. For a series, `scope` says
@@ -482,13 +498,8 @@ pub async fn update_meeting(
     let scope = EditScope::parse(&scope).ok_or(AppError::NotFound)?;
     let draft = MeetingDraft::parse(&form, &repeat)?;
     let occurrence = parse_occurrence(&occurrence)?;
-    let scheduled = db::update_meeting(&db, &id, scope, occurrence, &draft).await?;
     let locale = crate::i18n::request_locale();
-    let conflicts = db::conflicts(&db, &user, &scheduled.id, &draft, locale).await?;
-    Ok(ScheduledMeeting {
-        conflicts,
-        ..scheduled
-    })
+    reschedule_meeting(&db, &user, &id, scope, occurrence, &draft, locale).await
 }
 
 /// Deletes a meeting, or for a series one occurrence (`this`) or this
@@ -508,7 +519,7 @@ pub async fn delete_meeting(
     authorize_organizer(&db, &user, &id).await?;
     let scope = EditScope::parse(&scope).ok_or(AppError::NotFound)?;
     let occurrence = parse_occurrence(&occurrence)?;
-    db::delete_meeting(&db, &id, scope, occurrence).await?;
+    cancel_meeting(&db, &id, scope, occurrence).await?;
     leptos_axum::redirect("/calendar");
     Ok(())
 }
@@ -551,6 +562,68 @@ pub async fn answer_invitation(id: String, answer: String) -> AppResult<PartStat
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// Stores a valid meeting (or series) organized by `organizer` and names
+/// the accepted meetings it overlaps. Every way of scheduling (the form's
+/// [`create_meeting`], the HTTP API) goes through here, so they behave
+/// alike.
+///
+/// # Errors
+/// [`AppError::Internal`] on database failure.
+#[cfg(feature = "ssr")]
+pub async fn schedule_meeting(
+    db: &crate::db::Db,
+    organizer: &crate::auth::User,
+    draft: &MeetingDraft,
+    locale: crate::i18n::Locale,
+) -> AppResult<ScheduledMeeting> {
+    let mut scheduled = db::insert_meeting(db, &organizer.id, draft).await?;
+    scheduled.conflicts = db::conflicts(db, organizer, &scheduled.id, draft, locale).await?;
+    Ok(scheduled)
+}
+
+/// Applies an edit of meeting `id` for `scope` (see
+/// [`db::update_meeting`]) once the caller is known to be its organizer,
+/// and names the accepted meetings the result overlaps. Shared by
+/// [`update_meeting`] and the HTTP API.
+///
+/// # Errors
+/// [`AppError::NotFound`] for a missing meeting or occurrence;
+/// [`AppError::Internal`] on database failure.
+#[cfg(feature = "ssr")]
+pub async fn reschedule_meeting(
+    db: &crate::db::Db,
+    organizer: &crate::auth::User,
+    id: &str,
+    scope: EditScope,
+    occurrence: Option<i64>,
+    draft: &MeetingDraft,
+    locale: crate::i18n::Locale,
+) -> AppResult<ScheduledMeeting> {
+    let scheduled = db::update_meeting(db, id, scope, occurrence, draft).await?;
+    let conflicts = db::conflicts(db, organizer, &scheduled.id, draft, locale).await?;
+    Ok(ScheduledMeeting {
+        conflicts,
+        ..scheduled
+    })
+}
+
+/// Deletes meeting `id` for `scope` (see [`db::delete_meeting`]) once
+/// the caller is known to be its organizer. Shared by [`delete_meeting`]
+/// and the HTTP API.
+///
+/// # Errors
+/// [`AppError::NotFound`] for a missing meeting or occurrence;
+/// [`AppError::Internal`] on database failure.
+#[cfg(feature = "ssr")]
+pub async fn cancel_meeting(
+    db: &crate::db::Db,
+    id: &str,
+    scope: EditScope,
+    occurrence: Option<i64>,
+) -> AppResult<()> {
+    db::delete_meeting(db, id, scope, occurrence).await
 }
 
 #[cfg(feature = "ssr")]

@@ -33,6 +33,122 @@ pub fn week_bounds_ms(tz: Tz, monday: NaiveDate) -> (i64, i64) {
     )
 }
 
+/// The part of one meeting that falls on one local day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// Index into the meetings given to [`segments`].
+    pub meeting: usize,
+    /// Days after the first day of the period.
+    pub day: u8,
+    /// Minutes after local midnight, `0..1440`.
+    pub start_min: u16,
+    /// Minutes after local midnight, `start_min < end_min <= 1440`.
+    pub end_min: u16,
+}
+
+impl Segment {
+    /// Whether the meeting covers the whole local day.
+    pub fn is_all_day(&self) -> bool {
+        self.start_min == 0 && self.end_min == 24 * 60
+    }
+
+    /// The segment as a block on the hour grid, `day` being its column.
+    pub fn to_event(self, meeting: &Placed, tz: Tz) -> WeekEvent {
+        WeekEvent {
+            meeting_id: meeting.id.clone(),
+            occurrence_ms: meeting.occurrence_ms,
+            room: meeting.room.clone(),
+            title: meeting.title.clone(),
+            day: self.day,
+            start_min: self.start_min,
+            // Keep very short meetings visible and clickable.
+            end_min: self.end_min.max(self.start_min + 15).min(24 * 60),
+            time_label: format!(
+                "{}–{}",
+                hhmm(&to_local(tz, meeting.starts_at_ms)),
+                hhmm(&to_local(tz, meeting.ends_at_ms))
+            ),
+            is_organizer: meeting.is_organizer,
+        }
+    }
+}
+
+/// Splits `meetings` into per-day segments over the `days` local days
+/// from `first` in `tz` (at most 255), clipped to the period; sorted by
+/// day, then start, then input order.
+pub fn segments(tz: Tz, first: NaiveDate, days: i64, meetings: &[Placed]) -> Vec<Segment> {
+    let days = days.clamp(0, 255);
+    let period_start = start_of_day_ms(tz, first);
+    let period_end = start_of_day_ms(tz, first + Duration::days(days));
+    let mut out = Vec::new();
+    for (index, meeting) in meetings.iter().enumerate() {
+        let mut cursor = meeting.starts_at_ms.max(period_start);
+        let end = meeting.ends_at_ms.min(period_end);
+        while cursor < end {
+            let local = to_local(tz, cursor);
+            let date = local.date_naive();
+            let next_midnight = start_of_day_ms(tz, date + Duration::days(1));
+            let segment_end = end.min(next_midnight);
+            let day = (date - first).num_days();
+            if (0..days).contains(&day) {
+                let end_min = if segment_end == next_midnight {
+                    24 * 60
+                } else {
+                    let end_local = to_local(tz, segment_end);
+                    end_local.hour() * 60 + end_local.minute()
+                };
+                let start_min = local.hour() * 60 + local.minute();
+                out.push(Segment {
+                    meeting: index,
+                    day: day as u8,
+                    start_min: start_min as u16,
+                    end_min: end_min.max(start_min + 1) as u16,
+                });
+            }
+            if segment_end <= cursor {
+                break;
+            }
+            cursor = segment_end;
+        }
+    }
+    out.sort_by_key(|s| (s.day, s.start_min, s.meeting));
+    out
+}
+
+/// "16–22 Nov 2026", or "30 Nov – 6 Dec 2026" across months, or with
+/// both years across years.
+pub fn range_label(first: NaiveDate, last: NaiveDate, locale: Locale) -> String {
+    let months = &locale.strings().months_short;
+    if first.year() != last.year() {
+        format!(
+            "{} {} {} – {} {} {}",
+            first.day(),
+            months[first.month0() as usize],
+            first.year(),
+            last.day(),
+            months[last.month0() as usize],
+            last.year()
+        )
+    } else if first.month() == last.month() {
+        format!(
+            "{}–{} {} {}",
+            first.day(),
+            last.day(),
+            months[last.month0() as usize],
+            last.year()
+        )
+    } else {
+        format!(
+            "{} {} – {} {} {}",
+            first.day(),
+            months[first.month0() as usize],
+            last.day(),
+            months[last.month0() as usize],
+            last.year()
+        )
+    }
+}
+
 /// Builds the week view for `monday` in `tz`; `today` marks a column.
 pub fn layout(
     tz: Tz,
@@ -54,7 +170,6 @@ pub fn layout_at(
     locale: Locale,
 ) -> WeekView {
     let strings = locale.strings();
-    let (week_start, week_end) = week_bounds_ms(tz, monday);
     let days = (0..7)
         .map(|i| {
             let date = monday + Duration::days(i);
@@ -65,68 +180,12 @@ pub fn layout_at(
             }
         })
         .collect();
-    let mut events = Vec::new();
-    for meeting in meetings {
-        let mut cursor = meeting.starts_at_ms.max(week_start);
-        let end = meeting.ends_at_ms.min(week_end);
-        let time_label = format!(
-            "{}–{}",
-            hhmm(&to_local(tz, meeting.starts_at_ms)),
-            hhmm(&to_local(tz, meeting.ends_at_ms))
-        );
-        while cursor < end {
-            let local = to_local(tz, cursor);
-            let date = local.date_naive();
-            let next_midnight = start_of_day_ms(tz, date + Duration::days(1));
-            let segment_end = end.min(next_midnight);
-            let day = (date - monday).num_days();
-            if (0..7).contains(&day) {
-                let end_local = to_local(tz, segment_end);
-                let end_min = if segment_end == next_midnight {
-                    24 * 60
-                } else {
-                    end_local.hour() * 60 + end_local.minute()
-                };
-                let start_min = local.hour() * 60 + local.minute();
-                events.push(WeekEvent {
-                    meeting_id: meeting.id.clone(),
-                    occurrence_ms: meeting.occurrence_ms,
-                    room: meeting.room.clone(),
-                    title: meeting.title.clone(),
-                    day: day as u8,
-                    start_min: start_min as u16,
-                    // Keep very short meetings visible and clickable.
-                    end_min: end_min.max(start_min + 15).min(24 * 60) as u16,
-                    time_label: time_label.clone(),
-                    is_organizer: meeting.is_organizer,
-                });
-            }
-            if segment_end <= cursor {
-                break;
-            }
-            cursor = segment_end;
-        }
-    }
+    let mut events: Vec<WeekEvent> = segments(tz, monday, 7, meetings)
+        .into_iter()
+        .map(|segment| segment.to_event(&meetings[segment.meeting], tz))
+        .collect();
     events.sort_by_key(|e| (e.day, e.start_min));
-    let sunday = monday + Duration::days(6);
-    let range_label = if monday.month() == sunday.month() {
-        format!(
-            "{}–{} {} {}",
-            monday.day(),
-            sunday.day(),
-            strings.months_short[sunday.month0() as usize],
-            sunday.year()
-        )
-    } else {
-        format!(
-            "{} {} – {} {} {}",
-            monday.day(),
-            strings.months_short[monday.month0() as usize],
-            sunday.day(),
-            strings.months_short[sunday.month0() as usize],
-            sunday.year()
-        )
-    };
+    let range_label = range_label(monday, monday + Duration::days(6), locale);
     let iso = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     WeekView {
         week_start: iso(monday),

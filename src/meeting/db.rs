@@ -69,3 +69,43 @@ pub async fn record_removal(db: &Db, meeting_id: &str, subject: &str) -> AppResu
     }
     Ok(())
 }
+
+/// Tells the organizer of `meeting_id` that `name` is knocking (an in-app
+/// notification and a web push, in the organizer's language), once per
+/// knock (`epoch` is the knocking connection's). Errors are logged: a
+/// missed notice must not disturb the lobby.
+pub async fn notify_knock(db: Db, meeting_id: String, name: String, epoch: u64) {
+    use crate::notify::inbox::{self, Kind, NewNotification};
+    let result: AppResult<()> = async {
+        let Some(row) = sqlx::query(
+            "SELECT m.title, m.room, u.id, u.locale FROM meetings m \
+             JOIN users u ON u.id = m.organizer_id WHERE m.id = $1",
+        )
+        .bind(&meeting_id)
+        .fetch_optional(&db)
+        .await?
+        else {
+            return Ok(());
+        };
+        let locale = row
+            .get::<Option<String>, _>("locale")
+            .and_then(|l| crate::i18n::Locale::from_code(&l))
+            .unwrap_or_default();
+        let room: String = row.get("room");
+        let title: String = row.get("title");
+        let note = NewNotification {
+            kind: Kind::Knock,
+            title: format!("{name} {}", locale.strings().notice_knocking),
+            body: title,
+            url: Some(format!("/m/{room}")),
+        };
+        let user_id: String = row.get("id");
+        let key = format!("knock:{meeting_id}:{epoch}");
+        inbox::enqueue(&db, &user_id, &note, &key, &format!("knock:{room}")).await?;
+        Ok(())
+    }
+    .await;
+    if let Err(error) = result {
+        tracing::warn!(?error, meeting = %meeting_id, "could not tell the organizer about a knock");
+    }
+}

@@ -261,6 +261,14 @@ impl HubHandle {
             };
             let mut identity = admission.identity.clone();
             identity.role = role;
+            // Nobody connected can let them in (a host whose socket
+            // dropped is parked): tell the organizer, wherever they are
+            // (in-app and push).
+            let call_organizer = knocks
+                && !state
+                    .peers
+                    .values()
+                    .any(|p| p.info.role.moderates() && p.parked.is_none());
             if knocks {
                 let _ = tx.try_send(encode(&ServerMessage::Waiting));
                 state.lobby.insert(
@@ -279,6 +287,14 @@ impl HubHandle {
                 tracing::debug!(room = %room.key, %peer, "peer joined");
             }
             drop(state);
+            if call_organizer {
+                tokio::spawn(super::db::notify_knock(
+                    self.0.db.clone(),
+                    meeting_id.to_owned(),
+                    admission.name.clone(),
+                    epoch,
+                ));
+            }
             return Ok(Membership {
                 room,
                 peer,

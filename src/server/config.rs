@@ -33,6 +33,9 @@ pub struct Config {
     /// SMTP server and sender (`CONVENE_SMTP_URL`, `CONVENE_MAIL_FROM`);
     /// mail is off when `CONVENE_SMTP_URL` is not set.
     pub mail: MailSettings,
+    /// Web push (`CONVENE_VAPID_SUBJECT`, else derived from the public URL
+    /// or the mail sender).
+    pub push: crate::notify::push::PushSettings,
 }
 
 /// The file format of `Leptos.toml`; every field optional.
@@ -251,6 +254,15 @@ impl Config {
             env("CONVENE_MAIL_FROM").as_deref(),
         )?;
 
+        let push = crate::notify::push::PushSettings::from_sources(
+            env("CONVENE_VAPID_SUBJECT").as_deref(),
+            public_url.as_deref(),
+            mail.smtp
+                .as_ref()
+                .map(|smtp| smtp.from.email.to_string())
+                .as_deref(),
+        )?;
+
         Ok(Config {
             site_addr,
             site_root,
@@ -262,6 +274,7 @@ impl Config {
             auth,
             meeting,
             mail,
+            push,
         })
     }
 

@@ -35,6 +35,8 @@ pub struct ServerState {
     pub mailer: crate::mail::Mailer,
     pub jobs: Jobs,
     pub origin: crate::calendar::feed::PublicOrigin,
+    pub inbox: crate::notify::inbox::Inbox,
+    pub push: crate::notify::push::Push,
 }
 
 /// A server that is listening.
@@ -90,8 +92,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         mailer: crate::mail::Mailer::new(&config.mail, db.clone())?,
         jobs: Jobs::new(db.clone()),
         origin: crate::calendar::feed::PublicOrigin(config.public_url.clone()),
+        inbox: crate::notify::inbox::Inbox::default(),
+        push: crate::notify::push::Push::start(db.clone(), config.push.clone()).await?,
     };
     let jobs = state.jobs.clone();
+    let state_for_jobs = state.clone();
     state.mailer.spawn_connection_check();
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.site_addr)
@@ -110,7 +115,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
     });
-    let worker = Worker::spawn(&jobs, job_handlers(&db), WorkerOptions::default());
+    let worker = Worker::spawn(
+        &jobs,
+        job_handlers(&state_for_jobs, addr),
+        WorkerOptions::default(),
+    );
+    let reminder_scan = crate::calendar::notices::spawn_reminder_scan(db.clone());
     let (shutdown, on_shutdown) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let served = axum::serve(
@@ -124,6 +134,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .context("HTTP server");
         // Running jobs get the worker's grace period; the rest run again
         // when their lease expires.
+        reminder_scan.abort();
         worker.shutdown().await;
         served
     });
@@ -136,8 +147,23 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
 
 /// The background job handlers: each feature's kinds (reminders, mail,
 /// push) are registered here. Jobs of a kind with no handler fail.
-fn job_handlers(_db: &Db) -> Vec<std::sync::Arc<dyn JobHandler>> {
-    Vec::new()
+fn job_handlers(state: &ServerState, addr: SocketAddr) -> Vec<std::sync::Arc<dyn JobHandler>> {
+    let mut handlers = Vec::new();
+    handlers.push(crate::notify::inbox::handler(
+        state.db.clone(),
+        state.inbox.clone(),
+    ));
+    handlers.extend(crate::calendar::notices::handlers(
+        crate::calendar::notices::NoticeContext {
+            db: state.db.clone(),
+            mailer: state.mailer.clone(),
+            keys: state.keys.clone(),
+            inbox: state.inbox.clone(),
+            origin: state.origin.absolute(addr),
+        },
+    ));
+    handlers.push(crate::notify::push::push_handler(state.push.clone()));
+    handlers
 }
 
 fn router(state: ServerState) -> Router {
@@ -152,6 +178,8 @@ fn router(state: ServerState) -> Router {
             provide_context(state.mailer.clone());
             provide_context(state.jobs.clone());
             provide_context(state.origin.clone());
+            provide_context(state.inbox.clone());
+            provide_context(state.push.clone());
         }
     };
     let auth_state = AuthLayerState {
@@ -165,6 +193,8 @@ fn router(state: ServerState) -> Router {
         .route("/ws/meeting/{room}", get(crate::meeting::ws::upgrade))
         .route("/ics/meetings/{file}", get(crate::calendar::feed::download))
         .route("/ics/feed/{file}", get(crate::calendar::feed::feed))
+        .nest("/api/v1", crate::api::router())
+        .route("/events/notifications", get(crate::notify::inbox::stream))
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -220,7 +250,9 @@ async fn api_error_status(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let is_api = request.uri().path().starts_with("/api/");
+    // `/api/v1` sets its own statuses and JSON bodies.
+    let path = request.uri().path();
+    let is_api = path.starts_with("/api/") && !path.starts_with("/api/v1/");
     let response = next.run(request).await;
     if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;

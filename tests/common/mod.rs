@@ -8,6 +8,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of it.
 
+pub mod smtp;
+
 use convene::error::AppError;
 use convene::meeting::protocol::{ClientMessage, ServerMessage};
 use convene::server::config::Config;
@@ -28,6 +30,8 @@ pub const PATIENCE: Duration = Duration::from_secs(5);
 /// A running server, stopped (and its PostgreSQL database dropped) on drop.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// What it was started with (for [`TestApp::restart_after`]).
+    config: Config,
     /// `http://127.0.0.1:<port>`.
     pub base: String,
     /// The database the server uses (SQLite file or PostgreSQL).
@@ -165,15 +169,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::for_tests(dir.path(), database_url);
     adjust(&mut config);
     let database_url = config.database_url.clone();
-    let running = {
-        let _starting = start_gate().write().await;
-        server_runtime()
-            .spawn(convene::server::start(config))
-            .await
-            .expect("the start-up task")
-            .expect("the server starts")
-    };
+    let running = start_server(config.clone()).await;
     TestApp {
+        config,
         addr: running.addr,
         base: format!("http://{}", running.addr),
         database_url,
@@ -181,6 +179,36 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         task: Some(running.task),
         postgres,
         _dir: dir,
+    }
+}
+
+async fn start_server(config: Config) -> convene::server::Running {
+    let _starting = start_gate().write().await;
+    server_runtime()
+        .spawn(convene::server::start(config))
+        .await
+        .expect("the start-up task")
+        .expect("the server starts")
+}
+
+impl TestApp {
+    /// Stops the server (gracefully, as a deploy would), waits `pause`
+    /// with no server running, then starts a new one on the same database
+    /// and data folder, on a new port.
+    pub async fn restart_after(mut self, pause: Duration) -> TestApp {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+        }
+        tokio::time::sleep(pause).await;
+        let running = start_server(self.config.clone()).await;
+        self.addr = running.addr;
+        self.base = format!("http://{}", running.addr);
+        self.shutdown = Some(running.shutdown);
+        self.task = Some(running.task);
+        self
     }
 }
 
