@@ -33,15 +33,15 @@ pub fn provide_mail_status() {
 pub fn MailOffNote() -> impl IntoView {
     let t = use_strings();
     let MailStatus(enabled) = expect_context::<MailStatus>();
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                enabled
-                    .await
-                    .ok()
-                    .filter(|on| !on)
-                    .map(|_| view! { <p class="hint warning" role="note" data-testid="mail-off">{t.mail_off_note}</p> })
-            })}
-        </Transition>
+    // Read with `get` rather than in a Transition of its own: the note is
+    // drawn inside the calendar's Transition, which awaits this read too,
+    // and a boundary made there each time the server redraws would shift
+    // the ids the browser finds the server's data by.
+    move || {
+        enabled
+            .get()
+            .and_then(Result::ok)
+            .filter(|on| !on)
+            .map(|_| view! { <p class="hint warning" role="note" data-testid="mail-off">{t.mail_off_note}</p> })
     }
 }

@@ -61,20 +61,18 @@ pub fn Bell() -> impl IntoView {
             <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20">
                 <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/>
             </svg>
-            <Transition fallback=|| ()>
-                {move || {
-                    let live = live.get();
-                    Suspend::new(async move {
-                        let n = match live {
-                            Some(n) => n,
-                            None => initial.await.unwrap_or(0),
-                        };
-                        (n > 0).then(|| view! {
-                            <span class="badge" data-testid="unread-count">{if n > 99 { "99+".to_owned() } else { n.to_string() }}</span>
-                        })
-                    })
-                }}
-            </Transition>
+            // No Transition of its own: the bell is drawn inside the
+            // header's, which re-runs this part on the server while it
+            // waits for the user and the count. A boundary made in each run
+            // would take a hydration id each time, and the browser, which
+            // draws it once, would then look for the page's data under the
+            // wrong ids. Read here, the count is awaited by the header's.
+            {move || {
+                let n = count();
+                (n > 0).then(|| view! {
+                    <span class="badge" data-testid="unread-count">{if n > 99 { "99+".to_owned() } else { n.to_string() }}</span>
+                })
+            }}
         </A>
     }
 }
