@@ -388,6 +388,34 @@ async fn a_declined_or_removed_attendee_gets_no_reminder() {
 }
 
 #[tokio::test]
+async fn a_reminder_the_organizer_changed_is_not_sent() {
+    let sink = Sink::start().await;
+    let app = app_mailing_to(&sink).await;
+    let ann = app.register("Ann", "UTC").await;
+    // Starts in 125 s with a 2-minute reminder: due in 5 s.
+    let (date, time) = soon(125);
+    let meeting: ScheduledMeeting = app
+        .result(
+            &ann.client,
+            "create_meeting",
+            &form("Demo", &date, &time, "", "2"),
+        )
+        .await
+        .expect("create_meeting");
+    // Changed to 1 minute before: due in about 65 s, no longer in 5 s.
+    let mut changed = form("Demo", &date, &time, "", "1");
+    changed.push(("id", &meeting.id));
+    changed.push(("scope", "all"));
+    let _: ScheduledMeeting = app
+        .result(&ann.client, "update_meeting", &changed)
+        .await
+        .expect("update_meeting");
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    assert!(sink.received_now().is_empty(), "{:#?}", sink.received_now());
+    assert!(reminder_mails(&app).await.is_empty());
+}
+
+#[tokio::test]
 async fn the_bell_count_is_live_over_server_sent_events() {
     let sink = Sink::start().await;
     let app = app_mailing_to(&sink).await;

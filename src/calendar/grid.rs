@@ -418,8 +418,9 @@ fn EventTile(
     };
     let label = t
         .cal_event_label
-        .replace("{name}", &event.title)
-        .replace("{when}", &format!("{day_label}, {}", event.time_label));
+        // `{when}` first: a title may itself contain "{when}".
+        .replace("{when}", &format!("{day_label}, {}", event.time_label))
+        .replace("{name}", &event.title);
     let resize_handle = draggable.then(|| {
         view! {
             <span class="resize" aria-hidden="true"

@@ -545,6 +545,15 @@ async fn run_reminder(context: &NoticeContext, job: &ClaimedJob) -> Result<(), J
     let Some(row) = db::series(&context.db, &reminder.meeting_id).await? else {
         return Ok(());
     };
+    // The reminder must still be asked for: jobs queued before the
+    // organizer changed or removed it stay in the queue.
+    if !db::reminders(&context.db, &row.id)
+        .await?
+        .contains(&reminder.minutes)
+    {
+        tracing::info!(key, "reminder no longer set on the meeting: dropped");
+        return Ok(());
+    }
     let now = now_ms();
     // The occurrence must still start then: moved or cancelled ones have
     // jobs of their own (or none).
@@ -595,7 +604,8 @@ async fn run_reminder(context: &NoticeContext, job: &ClaimedJob) -> Result<(), J
         room_url,
     }
     .render();
-    context.mailer.send_once(&context.db, key, &mail).await?;
+    // In-app and push first: both are idempotent by key, and neither
+    // should wait on (or be lost with) a mail server that is down.
     if let Some(user_id) = &who.user_id {
         let t = locale.strings();
         let note = NewNotification {
@@ -607,5 +617,6 @@ async fn run_reminder(context: &NoticeContext, job: &ClaimedJob) -> Result<(), J
         let tag = format!("reminder:{}:{}", row.id, occurrence.starts_at_ms);
         inbox::deliver(&context.db, &context.inbox, user_id, &note, key, &tag).await?;
     }
+    context.mailer.send_once(&context.db, key, &mail).await?;
     Ok(())
 }

@@ -72,9 +72,9 @@ pub async fn record_removal(db: &Db, meeting_id: &str, subject: &str) -> AppResu
 
 /// Tells the organizer of `meeting_id` that `name` is knocking (an in-app
 /// notification and a web push, in the organizer's language), once per
-/// knock (`epoch` is the knocking connection's). Errors are logged: a
+/// call (the hub calls it once per knock). Errors are logged: a
 /// missed notice must not disturb the lobby.
-pub async fn notify_knock(db: Db, meeting_id: String, name: String, epoch: u64) {
+pub async fn notify_knock(db: Db, meeting_id: String, name: String) {
     use crate::notify::inbox::{self, Kind, NewNotification};
     let result: AppResult<()> = async {
         let Some(row) = sqlx::query(
@@ -100,7 +100,9 @@ pub async fn notify_knock(db: Db, meeting_id: String, name: String, epoch: u64) 
             url: Some(format!("/m/{room}")),
         };
         let user_id: String = row.get("id");
-        let key = format!("knock:{meeting_id}:{epoch}");
+        // A fresh id: the hub's connection numbers start again with each
+        // process, and a knock after a restart must not match an old one.
+        let key = format!("knock:{meeting_id}:{}", crate::db::new_id());
         inbox::enqueue(&db, &user_id, &note, &key, &format!("knock:{room}")).await?;
         Ok(())
     }

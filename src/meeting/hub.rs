@@ -292,7 +292,6 @@ impl HubHandle {
                     self.0.db.clone(),
                     meeting_id.to_owned(),
                     admission.name.clone(),
-                    epoch,
                 ));
             }
             return Ok(Membership {
