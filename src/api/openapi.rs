@@ -63,6 +63,9 @@ impl Modify for BearerAuth {
 }
 
 /// `GET /api/v1/openapi.json` (no token needed).
+/// The document is built once, on first request.
 pub async fn openapi_json() -> axum::response::Response {
-    axum::Json(ApiDoc::openapi()).into_response()
+    static DOC: std::sync::LazyLock<utoipa::openapi::OpenApi> =
+        std::sync::LazyLock::new(ApiDoc::openapi);
+    axum::Json(&*DOC).into_response()
 }

@@ -8,11 +8,10 @@ use super::errors::ApiError;
 use crate::auth::{Role, User};
 use crate::db::{new_id, now_ms, Db};
 use crate::error::AppResult;
+use crate::secret::sha256_hex;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use base64::Engine as _;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 /// What every token starts with.
@@ -33,28 +32,13 @@ pub struct TokenRow {
     pub last_used_at_ms: Option<i64>,
 }
 
-fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn generate() -> String {
-    let bytes: [u8; 32] = rand::random();
-    format!(
-        "{TOKEN_PREFIX}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
-}
-
 /// Makes a token named `name` for `user_id`; returns it with its secret,
 /// which is not stored and cannot be shown again.
 ///
 /// # Errors
 /// [`crate::error::AppError::Internal`] on database failure.
 pub async fn insert(db: &Db, user_id: &str, name: &str) -> AppResult<(TokenRow, String)> {
-    let secret = generate();
+    let secret = format!("{TOKEN_PREFIX}{}", crate::secret::random_token());
     let row = TokenRow {
         id: new_id(),
         name: name.to_owned(),
@@ -67,7 +51,7 @@ pub async fn insert(db: &Db, user_id: &str, name: &str) -> AppResult<(TokenRow, 
     .bind(&row.id)
     .bind(user_id)
     .bind(&row.name)
-    .bind(hash(&secret))
+    .bind(sha256_hex(&secret))
     .bind(row.created_at_ms)
     .execute(db)
     .await?;
@@ -127,7 +111,7 @@ pub async fn owner(db: &Db, token: &str) -> AppResult<Option<User>> {
          FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
     )
-    .bind(hash(token))
+    .bind(sha256_hex(token))
     .fetch_optional(db)
     .await?
     else {

@@ -72,12 +72,11 @@ mod ssr {
     use crate::calendar::ics::{self, Attendee, IcsEvent};
     use crate::db::{new_id, now_ms, Db};
     use crate::error::AppResult;
+    use crate::secret::sha256_hex;
     use axum::extract::{Path, State};
     use axum::http::{header, StatusCode};
     use axum::response::{IntoResponse, Response};
     use axum::Extension;
-    use base64::Engine as _;
-    use sha2::{Digest, Sha256};
     use sqlx::Row;
 
     /// `CONVENE_PUBLIC_URL`, for absolute links in feeds and mails.
@@ -92,13 +91,6 @@ mod ssr {
                 .clone()
                 .unwrap_or_else(|| format!("http://{listening}"))
         }
-    }
-
-    fn hash(token: &str) -> String {
-        Sha256::digest(token.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
     }
 
     /// Whether `user_id` has a feed URL that is not revoked.
@@ -132,8 +124,7 @@ mod ssr {
     /// # Errors
     /// [`crate::error::AppError::Internal`] on database failure.
     pub async fn replace_feed(db: &Db, user_id: &str) -> AppResult<String> {
-        let bytes: [u8; 32] = rand::random();
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let token = crate::secret::random_token();
         let mut tx = db.begin().await?;
         sqlx::query(
             "UPDATE calendar_feeds SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
@@ -147,7 +138,7 @@ mod ssr {
         )
         .bind(new_id())
         .bind(user_id)
-        .bind(hash(&token))
+        .bind(sha256_hex(&token))
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
@@ -280,7 +271,7 @@ mod ssr {
                 "SELECT u.id, u.email, u.display_name FROM calendar_feeds f JOIN users u ON u.id = f.user_id \
                  WHERE f.token_hash = $1 AND f.revoked_at IS NULL",
             )
-            .bind(hash(token))
+            .bind(sha256_hex(token))
             .fetch_optional(&db)
             .await?
             else {

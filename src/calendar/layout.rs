@@ -132,11 +132,7 @@ pub fn view(request: &Request, meetings: &[Placed], locale: Locale) -> CalendarV
                 })
                 .unwrap_or_default();
             let range = if kind == ViewKind::Day {
-                format!(
-                    "{} {}",
-                    strings.day_label(weekday(first), first.day(), first.month0() as usize),
-                    first.year()
-                )
+                dated_label(strings, first)
             } else {
                 range_label(first, last, locale)
             };
@@ -166,11 +162,7 @@ pub fn view(request: &Request, meetings: &[Placed], locale: Locale) -> CalendarV
                             MonthCell {
                                 date: iso(date),
                                 day: date.day(),
-                                label: format!(
-                                    "{} {}",
-                                    strings.day_label(d, date.day(), date.month0() as usize),
-                                    date.year()
-                                ),
+                                label: dated_label(strings, date),
                                 in_month: date.month() == month,
                                 is_today: date == today,
                                 events: day_parts
@@ -184,13 +176,12 @@ pub fn view(request: &Request, meetings: &[Placed], locale: Locale) -> CalendarV
                         .collect()
                 })
                 .collect();
-            let names: Vec<&str> = strings.cal_month_names.split(',').collect();
-            let name = names
-                .get(anchor.month0() as usize)
-                .map(|n| n.trim())
-                .unwrap_or(strings.months_short[anchor.month0() as usize]);
             (
-                format!("{name} {}", anchor.year()),
+                format!(
+                    "{} {}",
+                    strings.cal_month_names[anchor.month0() as usize],
+                    anchor.year()
+                ),
                 ViewBody::Month { weeks },
             )
         }
@@ -202,11 +193,7 @@ pub fn view(request: &Request, meetings: &[Placed], locale: Locale) -> CalendarV
                 if agenda.last().map(|d| d.date != date_iso).unwrap_or(true) {
                     agenda.push(AgendaDay {
                         date: date_iso,
-                        label: format!(
-                            "{} {}",
-                            strings.day_label(weekday(date), date.day(), date.month0() as usize),
-                            date.year()
-                        ),
+                        label: dated_label(strings, date),
                         is_today: date == today,
                         events: Vec::new(),
                     });
@@ -247,6 +234,16 @@ pub fn view(request: &Request, meetings: &[Placed], locale: Locale) -> CalendarV
         is_empty: parts.is_empty(),
         body,
     }
+}
+
+/// A day with its year, as headings and screen readers say it
+/// ("Mon 16 Nov 2026", "Пн 16 нояб. 2026").
+fn dated_label(strings: &crate::i18n::Strings, date: NaiveDate) -> String {
+    format!(
+        "{} {}",
+        strings.day_label(weekday(date), date.day(), date.month0() as usize),
+        date.year()
+    )
 }
 
 #[cfg(test)]

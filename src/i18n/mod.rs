@@ -357,7 +357,7 @@ pub struct Strings {
     pub cal_jump_button: &'static str,
     pub cal_more: &'static str,
     pub cal_all_day: &'static str,
-    pub cal_month_names: &'static str,
+    pub cal_month_names: [&'static str; 12],
     pub cal_agenda_empty: &'static str,
     pub cal_agenda_cta: &'static str,
     pub cal_day_empty: &'static str,

@@ -42,52 +42,34 @@ pub fn PushSection() -> impl IntoView {
         leptos::task::spawn_local(browser::check(state));
     });
 
-    let turn_on = move |_| {
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        notice.set(None);
+    // Each button starts one action at a time; `act` does the shared part.
+    let turn_on = move |_: leptos::ev::MouseEvent| {
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            let outcome = browser::turn_on().await;
-            match outcome {
+        act(busy, notice, async move {
+            match browser::turn_on().await {
                 Ok(next) => state.set(next),
                 Err(()) => notice.set(Some(t.push_failed)),
             }
-            busy.set(false);
         });
     };
-    let turn_off = move |_| {
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        notice.set(None);
+    let turn_off = move |_: leptos::ev::MouseEvent| {
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
+        act(busy, notice, async move {
             match browser::turn_off().await {
                 Ok(()) => state.set(PushState::Off),
                 Err(()) => notice.set(Some(t.push_failed)),
             }
-            busy.set(false);
         });
     };
-    let send_test = move |_| {
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        notice.set(None);
+    let send_test = move |_: leptos::ev::MouseEvent| {
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
+        act(busy, notice, async move {
             let said = match super::push::send_test_push().await {
                 Ok(0) => t.push_test_none,
                 Ok(_) => t.push_test_sent,
                 Err(error) => t.error(&error),
             };
             notice.set(Some(said));
-            busy.set(false);
         });
     };
 
@@ -135,6 +117,25 @@ pub fn PushSection() -> impl IntoView {
             </p>
         </section>
     }
+}
+
+/// Runs one of the section's actions, unless one is still running:
+/// marks the section busy and clears the last notice while `work` runs.
+#[cfg(feature = "hydrate")]
+fn act(
+    busy: RwSignal<bool>,
+    notice: RwSignal<Option<&'static str>>,
+    work: impl std::future::Future<Output = ()> + 'static,
+) {
+    if busy.get_untracked() {
+        return;
+    }
+    busy.set(true);
+    notice.set(None);
+    leptos::task::spawn_local(async move {
+        work.await;
+        busy.set(false);
+    });
 }
 
 /// The browser's Service Worker, Push and Notification APIs.
